@@ -1,0 +1,79 @@
+"""Site settings for development builds (`make html`, `make serve`, the tests).
+
+`publishconf.py` extends these for production. Every setting here is documented in README.md.
+"""
+
+AUTHOR = "The Alden Courier newsroom"
+SITENAME = "The Alden Courier"
+SITESUBTITLE = "Independent news from Port Alden and the world"
+# Absolute address of the site. Pages use relative links in development (RELATIVE_URLS), but
+# feeds, the sitemap and social cards need absolute ones. `make` passes the served address.
+SITEURL = "http://127.0.0.1:8000"
+RELATIVE_URLS = True
+
+PATH = "content"
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images", "extra"]
+EXTRA_PATH_METADATA = {"extra/robots.txt": {"path": "robots.txt"}}
+
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+
+THEME = "theme"
+PLUGIN_PATHS = ["plugins"]
+# An explicit list turns off auto-discovery of installed plugins; they run in this order.
+PLUGINS = ["check_also", "comments", "sitemap"]
+
+# Drafts and articles dated in the future are never written to the output folder.
+WITH_FUTURE_DATES = False
+DRAFT_SAVE_AS = ""
+DRAFT_URL = ""
+DRAFT_LANG_SAVE_AS = ""
+DRAFT_PAGE_SAVE_AS = ""
+DRAFT_PAGE_URL = ""
+DRAFT_PAGE_LANG_SAVE_AS = ""
+
+# Feeds are part of every build, not only `make publish`.
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+CATEGORY_FEED_ATOM = "feeds/category/{slug}.atom.xml"
+CATEGORY_FEED_RSS = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+FEED_MAX_ITEMS = 50
+RSS_FEED_SUMMARY_ONLY = True
+
+DEFAULT_PAGINATION = 8
+PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": None, "archives": 20}
+SUMMARY_MAX_LENGTH = 40
+
+DIRECT_TEMPLATES = ["index", "categories", "authors", "tags", "archives", "404"]
+ARCHIVES_SAVE_AS = "archives.html"
+YEAR_ARCHIVE_SAVE_AS = ""
+MONTH_ARCHIVE_SAVE_AS = ""
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.smarty": {},
+        "markdown.extensions.toc": {"permalink": False},
+    },
+    "output_format": "html5",
+}
+
+# Home page: the newest article leads, the next ones follow as "Latest".
+HOME_LATEST_COUNT = 7
+
+# Comments (plugins/comments): the build writes the threads the service accepts and bakes the
+# published comments into the pages.
+COMMENTS_ENABLED = True
+COMMENTS_CLOSE_AFTER_DAYS = 0
+COMMENTS_API_PATH = "/api"
+
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False
+COMMENTS_MAX_DEPTH = 5
+# The form's hidden trap field: people never see it, bots fill it, the service refuses it.
+COMMENTS_HONEYPOT_FIELD = "website_confirm"

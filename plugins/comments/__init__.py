@@ -1,0 +1,93 @@
+"""Pelican plugin: comment sections baked into article pages, and the thread manifest.
+
+At build time it reads the published comments from the comment store (the same
+COMMENTS_DATABASE_URL the service uses), gives every article a `comments` attribute for the
+templates, and writes `comments/threads.json`, the list of threads the service accepts.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from pelican import signals
+from pelican.generators import Generator
+
+from .discussion import format_date, make_discussion
+from .manifest import manifest_data, write_manifest
+from .store import read_comments
+from .threads import check_close_after_days, thread_state
+
+log = logging.getLogger(__name__)
+CONTEXT_KEY = "comment_threads"
+
+
+def thread_id(article) -> str:
+    """Return the thread of an article: its slug, with the language for a translation."""
+    if getattr(article, "in_default_lang", True):
+        return article.slug
+    return f"{article.slug}-{article.lang}"
+
+
+def attach_discussions(generator) -> None:
+    """Give every published article (and translation) its comment section."""
+    settings = generator.settings
+    articles = list(generator.articles) + list(generator.translations)
+    generator.context[CONTEXT_KEY] = []
+    if not settings.get("COMMENTS_ENABLED", True):
+        for article in articles:
+            article.comments = None
+        return
+    close_after = check_close_after_days(settings.get("COMMENTS_CLOSE_AFTER_DAYS", 0))
+    max_depth = settings.get("COMMENTS_MAX_DEPTH", 5)
+    now = datetime.now(UTC)
+    states = {}
+    for article in articles:
+        published = article.date if article.date.tzinfo else article.date.replace(tzinfo=UTC)
+        states[article] = thread_state(
+            article.metadata.get("comments"), published, now, close_after
+        )
+    enabled = [a for a in articles if states[a].enabled]
+    comments = read_comments(settings, [thread_id(a) for a in enabled])
+    for article in articles:
+        if not states[article].enabled:
+            article.comments = None
+            continue
+        published = comments.get(thread_id(article), [])
+        discussion = make_discussion(thread_id(article), states[article], published, now, max_depth)
+        for node in _walk(discussion.tree):
+            node.date_label = format_date(node.comment["created"])
+        article.comments = discussion
+        generator.context[CONTEXT_KEY].append(
+            (discussion, article.url, article.title, article.date.isoformat())
+        )
+
+
+def _walk(nodes):
+    for node in nodes:
+        yield node
+        yield from _walk(node.children)
+
+
+class ThreadManifestGenerator(Generator):
+    """Write the manifest after the output folder is cleaned, with the other output."""
+
+    def generate_output(self, writer) -> None:
+        """Write comments/threads.json into the output folder."""
+        entries = self.context.get(CONTEXT_KEY)
+        if entries is None:
+            return
+        data = manifest_data(self.settings.get("SITEURL", ""), entries)
+        path = write_manifest(self.output_path, data)
+        log.debug("comments: wrote %s threads to %s", len(data["threads"]), path)
+
+
+def get_generators(pelican):
+    """Add the manifest writer to the build."""
+    return ThreadManifestGenerator
+
+
+def register() -> None:
+    """Connect the plugin to Pelican's signals."""
+    signals.article_generator_finalized.connect(attach_discussions)
+    signals.get_generators.connect(get_generators)

@@ -1,0 +1,55 @@
+"""What an article page shows of its comments: built from plain data, no Pelican import."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from .threads import Node, ThreadState, build_tree, count_label
+
+
+@dataclass
+class Discussion:
+    """The comment section of one article, as its templates read it."""
+
+    thread: str
+    state: ThreadState
+    tree: list[Node]
+    count: int
+    last_id: int
+    built_at: str
+
+    @property
+    def open(self) -> bool:
+        """Return True while the article takes new comments."""
+        return self.state.open
+
+    @property
+    def count_label(self) -> str:
+        """Return the heading: "No comments yet", "1 Comment", "3 Comments"."""
+        return count_label(self.count)
+
+
+def make_discussion(
+    thread: str,
+    state: ThreadState,
+    comments: Sequence[Mapping],
+    built_at: datetime,
+    max_depth: int,
+) -> Discussion:
+    """Return the Discussion of a thread from its published comments."""
+    return Discussion(
+        thread=thread,
+        state=state,
+        tree=build_tree(comments, max_depth),
+        count=len(comments),
+        last_id=max((c["id"] for c in comments), default=0),
+        built_at=built_at.isoformat(timespec="seconds"),
+    )
+
+
+def format_date(iso: str) -> str:
+    """Return an ISO 8601 time as a reader sees it: "5 December 2024 at 18:03"."""
+    moment = datetime.fromisoformat(iso)
+    return f"{moment.day} {moment:%B %Y} at {moment:%H:%M}"
