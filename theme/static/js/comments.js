@@ -1,0 +1,257 @@
+/* Comment section enhancements: post without leaving the page, errors beside their fields,
+   replies in place, newer comments than the build, and the "save my details" choice.
+   Without this script the form still works as a plain HTML post. */
+(function () {
+  "use strict";
+  var section = document.getElementById("comments");
+  var form = document.getElementById("commentform");
+  if (!section || !window.fetch || !window.JSON) return;
+
+  var api = section.getAttribute("data-api");
+  var thread = section.getAttribute("data-thread");
+  var maxDepth = parseInt(section.getAttribute("data-max-depth"), 10) || 5;
+  var lastId = parseInt(section.getAttribute("data-last-id"), 10) || 0;
+  var list = document.getElementById("comment-list");
+  var heading = document.getElementById("comments-heading");
+  var respond = document.getElementById("respond");
+  var notice = document.getElementById("comment-notice");
+  var cancel = document.getElementById("cancel-reply");
+  var home = respond && respond.parentNode;
+  var homeNext = respond && respond.nextSibling;
+  var STORE = "alden-commenter";
+  var SAVED = ["author", "email", "url"];
+  var ALLOWED = /^(P|BR|A|EM|STRONG|B|I|CODE|PRE|BLOCKQUOTE|UL|OL|LI|H[3-6]|HR|DEL|SUP|SUB)$/;
+
+  function field(name) { return form && form.elements[name]; }
+
+  function say(text, isError) {
+    if (!notice) return;
+    notice.textContent = text;
+    notice.className = "notice" + (isError ? " is-error" : "");
+    notice.hidden = false;
+    notice.focus();
+  }
+
+  /* The server sanitises every body; this second pass keeps the page safe even if it did not. */
+  function safeFragment(html) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = html || "";
+    var nodes = tpl.content.querySelectorAll("*");
+    for (var i = 0; i < nodes.length; i++) {
+      var node = nodes[i];
+      if (!ALLOWED.test(node.tagName)) { node.replaceWith(document.createTextNode(node.textContent)); continue; }
+      for (var j = node.attributes.length - 1; j >= 0; j--) {
+        var attr = node.attributes[j];
+        var okHref = attr.name === "href" && /^(https?:|mailto:|#|\/)/i.test(attr.value.trim());
+        if (!okHref && attr.name !== "title") node.removeAttribute(attr.name);
+      }
+      if (node.tagName === "A") node.setAttribute("rel", "nofollow ugc noopener");
+    }
+    return tpl.content;
+  }
+
+  function make(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function dateLabel(iso) {
+    var d = new Date(iso);
+    if (isNaN(d)) return iso;
+    var months = ["January", "February", "March", "April", "May", "June", "July", "August",
+      "September", "October", "November", "December"];
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return d.getUTCDate() + " " + months[d.getUTCMonth()] + " " + d.getUTCFullYear() +
+      " at " + two(d.getUTCHours()) + ":" + two(d.getUTCMinutes());
+  }
+
+  function render(c, depth) {
+    var li = make("li", "comment depth-" + depth);
+    li.id = "comment-" + c.id;
+    li.setAttribute("data-id", c.id);
+    var body = make("article", "comment-body");
+    body.setAttribute("aria-labelledby", li.id + "-author");
+    var meta = make("header", "comment-meta");
+    var avatar = make("img", "avatar");
+    if (/^(https?:|\/|data:image\/svg\+xml)/.test(c.avatar || "")) avatar.src = c.avatar;
+    avatar.alt = ""; avatar.width = 40; avatar.height = 40;
+    var who = make("p", "comment-author");
+    who.id = li.id + "-author";
+    if (c.url && /^https?:\/\//i.test(c.url)) {
+      var link = make("a", "", c.author);
+      link.href = c.url; link.rel = "nofollow ugc noopener";
+      who.appendChild(link);
+    } else {
+      who.textContent = c.author;
+    }
+    var when = make("p", "comment-date");
+    var anchor = make("a");
+    anchor.href = "#" + li.id;
+    var time = make("time", "", dateLabel(c.created));
+    time.setAttribute("datetime", c.created);
+    anchor.appendChild(time); when.appendChild(anchor);
+    meta.appendChild(avatar); meta.appendChild(who); meta.appendChild(when);
+    var content = make("div", "comment-content");
+    content.appendChild(safeFragment(c.body_html));
+    body.appendChild(meta); body.appendChild(content);
+    if (form && depth < maxDepth) {
+      var reply = make("p", "reply");
+      var replyLink = make("a", "comment-reply-link", "Reply");
+      replyLink.href = "#respond";
+      replyLink.setAttribute("data-parent", c.id);
+      replyLink.setAttribute("aria-label", "Reply to " + c.author);
+      reply.appendChild(replyLink); body.appendChild(reply);
+    }
+    li.appendChild(body);
+    return li;
+  }
+
+  function setCount() {
+    var n = section.querySelectorAll("li.comment").length;
+    heading.textContent = n === 0 ? "No comments yet" : n === 1 ? "1 Comment" : n + " Comments";
+  }
+
+  function insert(c) {
+    if (document.getElementById("comment-" + c.id)) return;
+    var parent = c.parent && document.getElementById("comment-" + c.parent);
+    var holder, depth = 1;
+    if (parent) {
+      var parentDepth = parseInt(parent.className.replace(/.*depth-(\d+).*/, "$1"), 10) || 1;
+      if (parentDepth < maxDepth) {
+        depth = parentDepth + 1;
+        holder = parent.querySelector(":scope > ol.children");
+        if (!holder) { holder = make("ol", "comment-list children"); parent.appendChild(holder); }
+      } else {
+        depth = parentDepth;
+        holder = parent.parentNode;
+      }
+    } else {
+      holder = list.querySelector(":scope > ol.comment-list");
+      if (!holder) { holder = make("ol", "comment-list"); list.appendChild(holder); }
+    }
+    holder.appendChild(render(c, depth));
+    lastId = Math.max(lastId, c.id);
+    setCount();
+  }
+
+  /* Comments published after the page was built, until the page is rebuilt. */
+  function loadNewer(url) {
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        data.comments.forEach(insert);
+        if (data.next) loadNewer(data.next);
+        if (location.hash && /^#comment-\d+$/.test(location.hash)) {
+          var target = document.querySelector(location.hash);
+          if (target) target.scrollIntoView();
+        }
+      })
+      .catch(function () {});
+  }
+  loadNewer(api + "/threads/" + encodeURIComponent(thread) + "/comments?after=" + lastId);
+
+  if (!form) return;
+
+  function replyTo(id) {
+    var target = document.getElementById("comment-" + id);
+    if (!target) return;
+    field("parent").value = id;
+    target.querySelector(".comment-body").after(respond);
+    cancel.hidden = false;
+    field("body").focus();
+  }
+
+  section.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".comment-reply-link");
+    if (!link) return;
+    event.preventDefault();
+    replyTo(link.getAttribute("data-parent"));
+  });
+  cancel.addEventListener("click", function (event) {
+    event.preventDefault();
+    field("parent").value = "";
+    home.insertBefore(respond, homeNext);
+    cancel.hidden = true;
+    field("body").focus();
+  });
+
+  var saved = null;
+  try { saved = JSON.parse(localStorage.getItem(STORE) || "null"); } catch (e) { saved = null; }
+  if (saved) {
+    SAVED.forEach(function (name) { if (saved[name] && !field(name).value) field(name).value = saved[name]; });
+    field("remember").checked = true;
+  }
+
+  function clearErrors() {
+    ["body", "author", "email", "url"].forEach(function (name) {
+      var box = document.getElementById("comment-" + name + "-error");
+      if (box) { box.hidden = true; box.textContent = ""; }
+      field(name).removeAttribute("aria-invalid");
+    });
+  }
+
+  function showErrors(errors) {
+    var first = null, other = [];
+    Object.keys(errors).forEach(function (name) {
+      var box = document.getElementById("comment-" + name + "-error");
+      if (box && field(name)) {
+        box.textContent = errors[name];
+        box.hidden = false;
+        field(name).setAttribute("aria-invalid", "true");
+        first = first || field(name);
+      } else {
+        other.push(errors[name]);
+      }
+    });
+    if (other.length) say(other.join(" "), true);
+    else if (notice) notice.hidden = true;
+    if (first) first.focus();
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearErrors();
+    var data = {};
+    for (var i = 0; i < form.elements.length; i++) {
+      var el = form.elements[i];
+      if (el.name && el.type !== "checkbox" && el.type !== "submit") data[el.name] = el.value;
+    }
+    var button = document.getElementById("comment-submit");
+    button.disabled = true;
+    fetch(form.getAttribute("action"), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      credentials: "same-origin",
+      body: JSON.stringify(data)
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) { return [r.status, body]; });
+    }).then(function (result) {
+      var status = result[0], body = result[1];
+      if (status === 201) {
+        try {
+          if (field("remember").checked) {
+            localStorage.setItem(STORE, JSON.stringify({ author: data.author, email: data.email, url: data.url }));
+          } else {
+            localStorage.removeItem(STORE);
+          }
+        } catch (e) { /* storage may be off: posting still worked */ }
+        field("body").value = "";
+        if (body.status === "published") {
+          insert(body);
+          say("Your comment has been published.");
+        } else {
+          say("Your comment is awaiting moderation.");
+        }
+      } else if (body.errors) {
+        showErrors(body.errors);
+      } else {
+        say(body.error || body.message || "Your comment could not be posted (error " + status + "). Please try again.", true);
+      }
+    }).catch(function () {
+      say("Your comment could not be sent: check your connection and try again.", true);
+    }).then(function () { button.disabled = false; });
+  });
+})();
