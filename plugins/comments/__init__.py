@@ -8,18 +8,20 @@ templates, and writes `comments/threads.json`, the list of threads the service a
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime
 
 from pelican import signals
 from pelican.generators import Generator
 
-from .discussion import format_date, make_discussion
+from .discussion import make_discussion
 from .manifest import manifest_data, write_manifest
 from .store import read_comments
 from .threads import check_close_after_days, thread_state
 
 log = logging.getLogger(__name__)
 CONTEXT_KEY = "comment_threads"
+RENDER_SETTINGS = ("COMMENTS_API_PATH", "COMMENTS_MAX_DEPTH", "COMMENTS_HONEYPOT_FIELD")
 
 
 def thread_id(article) -> str:
@@ -55,18 +57,23 @@ def attach_discussions(generator) -> None:
             continue
         published = comments.get(thread_id(article), [])
         discussion = make_discussion(thread_id(article), states[article], published, now, max_depth)
-        for node in _walk(discussion.tree):
-            node.date_label = format_date(node.comment["created"])
         article.comments = discussion
         generator.context[CONTEXT_KEY].append(
             (discussion, article.url, article.title, article.date.isoformat())
         )
 
 
-def _walk(nodes):
-    for node in nodes:
-        yield node
-        yield from _walk(node.children)
+def render_settings(settings) -> dict:
+    """Return what the comment partial needs to be rendered again, outside Pelican."""
+    folders = list(settings.get("THEME_TEMPLATES_OVERRIDES", []))
+    folders.append(os.path.join(settings["THEME"], "templates"))
+    return {
+        "templates": [os.path.abspath(folder) for folder in folders],
+        "jinja": {
+            k: v for k, v in settings.get("JINJA_ENVIRONMENT", {}).items() if k != "extensions"
+        },
+        "context": {name: settings.get(name) for name in RENDER_SETTINGS},
+    }
 
 
 class ThreadManifestGenerator(Generator):
@@ -77,7 +84,9 @@ class ThreadManifestGenerator(Generator):
         entries = self.context.get(CONTEXT_KEY)
         if entries is None:
             return
-        data = manifest_data(self.settings.get("SITEURL", ""), entries)
+        data = manifest_data(
+            self.settings.get("SITEURL", ""), entries, render_settings(self.settings)
+        )
         path = write_manifest(self.output_path, data)
         log.debug("comments: wrote %s threads to %s", len(data["threads"]), path)
 

@@ -39,14 +39,24 @@ def make_discussion(
     max_depth: int,
 ) -> Discussion:
     """Return the Discussion of a thread from its published comments."""
+    tree = build_tree(comments, max_depth)
+    for node in walk(tree):
+        node.date_label = format_date(node.comment["created"])
     return Discussion(
         thread=thread,
         state=state,
-        tree=build_tree(comments, max_depth),
+        tree=tree,
         count=len(comments),
         last_id=max((c["id"] for c in comments), default=0),
         built_at=built_at.isoformat(timespec="seconds"),
     )
+
+
+def walk(nodes: Sequence[Node]):
+    """Yield every node of a reply tree, parents before their replies."""
+    for node in nodes:
+        yield node
+        yield from walk(node.children)
 
 
 def format_date(iso: str) -> str:

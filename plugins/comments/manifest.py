@@ -13,8 +13,14 @@ from .discussion import Discussion
 MANIFEST_NAME = "comments/threads.json"
 
 
-def manifest_data(site_url: str, entries: Iterable[tuple[Discussion, str, str, str]]) -> dict:
-    """Return the manifest as plain data from (discussion, url, title, ISO date) entries."""
+def manifest_data(
+    site_url: str, entries: Iterable[tuple[Discussion, str, str, str]], render: dict | None = None
+) -> dict:
+    """Return the manifest as plain data from (discussion, url, title, ISO date) entries.
+
+    `render` holds what re-rendering a page's comment section needs without Pelican: the
+    template folders and the COMMENTS_* settings the partial reads.
+    """
     threads = {}
     for discussion, url, title, date in sorted(entries, key=lambda e: e[0].thread):
         closes_at = discussion.state.closes_at
@@ -25,7 +31,7 @@ def manifest_data(site_url: str, entries: Iterable[tuple[Discussion, str, str, s
             "open": discussion.open,
             "closes_at": closes_at.isoformat() if closes_at else None,
         }
-    return {"version": 1, "site_url": site_url, "threads": threads}
+    return {"version": 1, "site_url": site_url, "threads": threads, "render": render or {}}
 
 
 def write_manifest(output_path: str | os.PathLike, data: dict) -> Path:

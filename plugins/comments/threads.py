@@ -30,6 +30,7 @@ class Node:
     comment: Mapping
     depth: int
     children: list[Node] = field(default_factory=list)
+    date_label: str = ""
 
 
 def thread_state(
