@@ -20,6 +20,12 @@ class Source:
         return self.meta["slug"]
 
     @property
+    def page(self) -> str:
+        """Return the built page's path: Pelican marks other-language articles with -<lang>."""
+        lang = self.meta.get("lang", "en")
+        return f"{self.slug}.html" if lang == "en" else f"{self.slug}-{lang}.html"
+
+    @property
     def published(self) -> bool:
         """Return True when a build today must publish it."""
         date = datetime.fromisoformat(self.meta["date"])
