@@ -1,0 +1,103 @@
+"""Reading a request body: form or JSON, UTF-8 checked field by field, size already capped."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from flask import Request
+
+from .errors import ApiError
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+
+
+def _invalid_utf8(field: str) -> ApiError:
+    return ApiError(
+        400,
+        f"The field {field!r} is not valid UTF-8.",
+        errors={field: "This field has bytes that are not valid UTF-8 text."},
+    )
+
+
+def parse_form(raw: bytes) -> dict[str, Any]:
+    """Return the fields of a form-encoded body; a repeated name gives a list.
+
+    Raises:
+        ApiError: 400 naming the first field that is not valid UTF-8.
+    """
+    fields: dict[str, Any] = {}
+    for pair in raw.split(b"&"):
+        if not pair:
+            continue
+        raw_name, _, raw_value = pair.partition(b"=")
+        try:
+            name = unquote_to_bytes(raw_name.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApiError(400, "A field name is not valid UTF-8.") from None
+        try:
+            value = unquote_to_bytes(raw_value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise _invalid_utf8(name) from None
+        if name in fields:
+            previous = fields[name]
+            fields[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            fields[name] = value
+    return fields
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def parse_json(raw: bytes) -> dict[str, Any]:
+    """Return the fields of a JSON object body.
+
+    Bytes that are not UTF-8 (and escaped lone surrogates) are refused naming their field.
+
+    Raises:
+        ApiError: 400 for a body that is not a JSON object or has invalid text.
+    """
+    # surrogateescape keeps bad bytes visible as lone surrogates, so the field can be named.
+    text = raw.decode("utf-8", "surrogateescape")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "Send the comment as a JSON object.")
+    for name, value in data.items():
+        if _has_surrogate(name):
+            raise ApiError(400, "A field name is not valid UTF-8.")
+        if isinstance(value, str) and _has_surrogate(value):
+            raise _invalid_utf8(name)
+    return data
+
+
+def read_body(request: Request, *, form_allowed: bool = True) -> dict[str, Any]:
+    """Return the submitted fields of `request`.
+
+    Raises:
+        ApiError: 411/413/415/400 for a body the service will not read.
+        RequestEntityTooLarge: (413) while reading a body over the size limit.
+    """
+    allowed = (FORM, JSON) if form_allowed else (JSON,)
+    if request.mimetype not in allowed:
+        raise ApiError(415, f"Send the request as {' or '.join(allowed)}.")
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise ApiError(415, "Send the request in UTF-8.")
+    environ = request.environ
+    # Without a length, and with a server that does not end the stream itself, the body
+    # cannot be read safely; refusing beats reading it as empty.
+    if (
+        request.content_length is None
+        and "wsgi.input_terminated" not in environ
+        and environ.get("HTTP_TRANSFER_ENCODING")
+    ):
+        raise ApiError(411, "Send the request with a Content-Length.")
+    raw = request.get_data(cache=True)
+    return parse_form(raw) if request.mimetype == FORM else parse_json(raw)
