@@ -17,7 +17,7 @@ JSON = "application/json"
 def _invalid_utf8(field: str) -> ApiError:
     return ApiError(
         400,
-        f"The field {field!r} is not valid UTF-8.",
+        f"The field {field[:40]} is not valid UTF-8.",
         errors={field: "This field has bytes that are not valid UTF-8 text."},
     )
 

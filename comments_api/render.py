@@ -7,6 +7,7 @@ import threading
 
 import markdown
 import nh3
+from markdown.inlinepatterns import LinkInlineProcessor
 
 ALLOWED_TAGS = {
     "p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "hr",
@@ -31,6 +32,7 @@ def _converter() -> markdown.Markdown:
         md.preprocessors.deregister("html_block")
         for name in ("html", "image_link", "image_reference", "short_image_ref"):
             md.inlinePatterns.deregister(name)
+        md.inlinePatterns.register(LinkInlineProcessor(r"\!\[", md), "image_as_link", 150)
         for name in ("hashheader", "setextheader"):
             md.parser.blockprocessors.deregister(name)
         _local.md = md

@@ -1,0 +1,132 @@
+"""Fixtures for the comment service: manifests, apps, real HTTP servers and a PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from comments_api import create_app
+from tests.api.support import SECRET, SITE, LiveServer, free_port, pg_bin, write_manifest
+
+
+@pytest.fixture
+def manifest(tmp_path) -> Path:
+    """Return the path of a manifest with open, closed and expiring threads."""
+    return write_manifest(tmp_path / "output" / "comments" / "threads.json")
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    """Return the URL of a fresh SQLite store (the file does not exist yet)."""
+    return f"sqlite:///{tmp_path / 'store' / 'comments.db'}"
+
+
+@pytest.fixture
+def settings(manifest, database_url) -> dict[str, Any]:
+    """Return test settings: limits off and moderation off unless a test turns them on."""
+    return {
+        "TESTING": True,
+        "COMMENTS_SECRET_KEY": SECRET,
+        "COMMENTS_DATABASE_URL": database_url,
+        "COMMENTS_MANIFEST": manifest,
+        "COMMENTS_SITE_URL": SITE,
+        "COMMENTS_RATE_LIMIT": "off",
+        "COMMENTS_FLOOD_SECONDS": 0,
+        "COMMENTS_MODERATION": "none",
+    }
+
+
+@pytest.fixture
+def make_app(settings) -> Callable[..., Any]:
+    """Return a factory of apps with the test settings changed by keyword arguments."""
+
+    def make(**changes: Any):
+        return create_app({**settings, **changes})
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    """Return an app with the test settings."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    """Return a test client of `app`."""
+    return app.test_client()
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServer]:
+    """Serve `app` over HTTP for the test."""
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """Start a throwaway PostgreSQL cluster; yield the URL of its empty database."""
+    bin_dir = pg_bin()
+    if bin_dir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is not installed (apt-get install postgresql)")
+        pytest.skip("PostgreSQL is not installed")
+    # initdb refuses to run as root, and the server user must reach the folder.
+    root = Path(tempfile.mkdtemp(prefix="comments-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(root, "postgres", "postgres")
+    port = free_port()
+    data = root / "data"
+
+    def run(*args: str) -> None:
+        subprocess.run([*as_user, *args], check=True, cwd="/", capture_output=True, timeout=120)
+
+    run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+        "--locale=C.UTF-8", "--no-sync")  # fmt: skip
+    options = (
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+    )
+    run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w", "-t", "60",
+        "-o", options, "start")  # fmt: skip
+    try:
+        run(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+            "comments_test")  # fmt: skip
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/comments_test"
+    finally:
+        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> Iterator[str]:
+    """Return a URL whose connections use a fresh, empty schema of the test server."""
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    plain = postgres_server.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield f"{postgres_server}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_database_url(request, tmp_path) -> str:
+    """Return a fresh store URL, once for SQLite and once for PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store' / 'comments.db'}"
+    return request.getfixturevalue("postgres_url")

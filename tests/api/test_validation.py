@@ -1,0 +1,216 @@
+"""The pure field checks: required fields, limits at their edges, emails, websites, types."""
+
+from __future__ import annotations
+
+import pytest
+
+from comments_api.validation import (
+    LIMITS,
+    TYPE_MESSAGE,
+    clean_text,
+    is_blank,
+    validate_comment,
+)
+from tests.api.support import comment
+
+SCHEME = "Use a web address starting with http:// or https://."
+CHARS = "A web address cannot contain spaces, quotes or angle brackets."
+
+
+def errors_of(**fields):
+    submission, errors = validate_comment(comment(**fields))
+    assert (submission is None) == bool(errors)
+    return errors
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("author", None, "Please enter your name."),
+        ("author", "", "Please enter your name."),
+        ("author", "   \t ", "Please enter your name."),
+        ("author", "\u200b\u200d\u2060", "Please enter your name."),
+        ("author", "\u3164", "Please enter your name."),
+        ("email", None, "Please enter your email address."),
+        ("email", " ", "Please enter your email address."),
+        ("email", "\ufeff", "Please enter your email address."),
+        ("body", None, "Please type your comment."),
+        ("body", "\n\n  \n", "Please type your comment."),
+        ("body", "\u200b\u00ad\u200e", "Please type your comment."),
+        ("thread", None, "This comment is not attached to an article."),
+        ("thread", "", "This comment is not attached to an article."),
+    ],
+)
+def test_missing_or_blank_required_field_is_refused(field, value, message):
+    assert errors_of(**{field: value}) == {field: message}
+
+
+@pytest.mark.parametrize("field", ["author", "body"])
+def test_text_fields_accept_exactly_their_limit(field):
+    assert errors_of(**{field: "x" * LIMITS[field]}) == {}
+    errors = errors_of(**{field: "x" * (LIMITS[field] + 1)})
+    limit = LIMITS[field]
+    assert errors[field] == f"Use at most {limit:,} characters (this has {limit + 1:,})."
+
+
+def test_limits_are_wordpress_column_sizes():
+    assert LIMITS == {"thread": 200, "author": 245, "email": 100, "url": 200, "body": 65525}
+
+
+def test_email_of_exactly_100_characters_is_accepted_and_101_refused():
+    domain = "@example.org"
+    assert errors_of(email="a" * 64 + "." + "b" * (100 - 65 - len(domain)) + domain) == {}
+    too_long = "a" * 64 + "." + "b" * (101 - 65 - len(domain)) + domain
+    assert len(too_long) == 101
+    assert "email" in errors_of(email=too_long)
+
+
+def test_url_of_exactly_200_characters_is_accepted_and_201_refused():
+    base = "https://example.org/"
+    assert errors_of(url=base + "p" * (200 - len(base))) == {}
+    assert "url" in errors_of(url=base + "p" * (201 - len(base)))
+
+
+def test_multibyte_characters_count_as_one_each():
+    assert errors_of(author="é" * 245) == {}
+    assert errors_of(author="😀" * 245) == {}
+    assert "author" in errors_of(author="😀" * 246)
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "plain",
+        "two@@example.org",
+        "a..b@example.org",
+        "trailing.@example.org",
+        "space in@example.org",
+        "no-dot@localhost",
+        "user@example",
+        "Ann <ann@example.org>",
+        "ann@example.org, bob@example.org",
+        "ann@-example.org",
+        "ann@example..org",
+        "ann@[127.0.0.1]",
+        "ann@example.invalid",
+        "<script>@example.org",
+    ],
+)
+def test_invalid_email_is_refused_without_echoing_it(email):
+    errors = errors_of(email=email)
+    assert errors == {"email": "Enter a valid email address, like name@example.com."}
+
+
+@pytest.mark.parametrize(
+    ("email", "stored"),
+    [
+        ("first.last+tag@example.org", "first.last+tag@example.org"),
+        ("o'brien@example.ie", "o'brien@example.ie"),
+        ("Ann@EXAMPLE.Org", "Ann@example.org"),
+        ("x@sub.domain.example.co.uk", "x@sub.domain.example.co.uk"),
+        ("用户@例子.广告", "用户@例子.广告"),
+        ("jörg@bücher.de", "jörg@bücher.de"),
+        ("a_b-c=d!e#f$g%h&i*j/k?l^m`n{o|p}q~r@example.org", None),
+        ("  spaced@example.org  ", "spaced@example.org"),
+    ],
+)
+def test_unusual_but_valid_email_is_accepted(email, stored):
+    submission, errors = validate_comment(comment(email=email))
+    assert errors == {}
+    assert submission.email == (stored or email)
+
+
+@pytest.mark.parametrize(
+    ("url", "stored"),
+    [
+        ("", ""),
+        ("https://example.org", "https://example.org"),
+        ("http://example.org/path?q=1#frag", "http://example.org/path?q=1#frag"),
+        ("example.org", "https://example.org"),
+        ("www.example.org/me", "https://www.example.org/me"),
+        ("example.org:8080/x", "https://example.org:8080/x"),
+        ("HTTPS://Example.org", "HTTPS://Example.org"),
+        ("https://bücher.de", "https://bücher.de"),
+        ("http://[2001:db8::1]/", "http://[2001:db8::1]/"),
+    ],
+)
+def test_website_accepts_http_addresses(url, stored):
+    submission, errors = validate_comment(comment(url=url))
+    assert errors == {}
+    assert submission.url == stored
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("javascript:alert(1)", SCHEME),
+        ("JaVaScRiPt:alert(1)", SCHEME),
+        ("data:text/html,<b>x</b>", CHARS),
+        ("data:text/html;base64,PHNjcmlwdD4=", SCHEME),
+        ("ftp://example.org", SCHEME),
+        ("mailto:ann@example.org", SCHEME),
+        ("https://user:pass@example.org", "A web address cannot contain a user name or password."),
+        ("https://user@example.org", "A web address cannot contain a user name or password."),
+        ("https://exa mple.org", CHARS),
+        ('https://example.org/"onmouseover="x', CHARS),
+        ("https://example.org/<script>", CHARS),
+        ("https://", "Enter a valid web address, like https://example.org."),
+        ("https://example.org:99999/", "Enter a valid web address, like https://example.org."),
+        ("https://example.org:port/", "Enter a valid web address, like https://example.org."),
+    ],
+)
+def test_website_refuses_other_schemes_credentials_and_breakout_characters(url, message):
+    assert errors_of(url=url) == {"url": message}
+
+
+@pytest.mark.parametrize("field", ["thread", "author", "email", "url", "body"])
+@pytest.mark.parametrize("value", [["a list"], 42, 4.2, True, {"an": "object"}])
+def test_wrong_type_is_a_field_error(field, value):
+    assert errors_of(**{field: value})[field] == TYPE_MESSAGE
+
+
+@pytest.mark.parametrize(
+    ("parent", "expected", "error"),
+    [
+        (None, None, False),
+        ("", None, False),
+        ("12", 12, False),
+        (" 7 ", 7, False),
+        (12, 12, False),
+        ("0", None, True),
+        ("-3", None, True),
+        ("1e3", None, True),
+        ("١٢", None, True),
+        (True, None, True),
+        (1.5, None, True),
+        (["1"], None, True),
+        ("9" * 30, None, True),
+    ],
+)
+def test_parent_must_be_a_positive_comment_number(parent, expected, error):
+    submission, errors = validate_comment(comment(parent=parent))
+    assert ("parent" in errors) is error
+    if not error:
+        assert submission.parent == expected
+
+
+def test_all_errors_are_reported_at_once():
+    errors = errors_of(author="", email="bad", body="", url="javascript:x")
+    assert set(errors) == {"author", "email", "body", "url"}
+
+
+def test_clean_text_removes_controls_and_invisible_format_characters():
+    assert clean_text("A\x00d\x07a\u200b \u202eevil\u202c") == "Ada evil"
+    assert clean_text("  two   words\n here ") == "two words here"
+    assert clean_text("line one\r\nline two\rthree\u2028four", multiline=True) == (
+        "line one\nline two\nthree\nfour"
+    )
+    # Emoji sequences keep their joiners; combining forms are normalised to NFC.
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert clean_text(family) == family
+    assert clean_text("Cafe\u0301") == "Café"
+
+
+def test_is_blank_sees_through_fillers():
+    assert is_blank("\u3164 \u2800")
+    assert not is_blank("\u3164 a")
