@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from flask import Request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import ApiError
 
@@ -81,8 +82,8 @@ def read_body(request: Request, *, form_allowed: bool = True) -> dict[str, Any]:
     """Return the submitted fields of `request`.
 
     Raises:
-        ApiError: 411/413/415/400 for a body the service will not read.
-        RequestEntityTooLarge: (413) while reading a body over the size limit.
+        ApiError: 400/411/415 for a body the service will not read.
+        RequestEntityTooLarge: (413) for a body over the size limit.
     """
     allowed = (FORM, JSON) if form_allowed else (JSON,)
     if request.mimetype not in allowed:
@@ -90,14 +91,50 @@ def read_body(request: Request, *, form_allowed: bool = True) -> dict[str, Any]:
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise ApiError(415, "Send the request in UTF-8.")
-    environ = request.environ
-    # Without a length, and with a server that does not end the stream itself, the body
-    # cannot be read safely; refusing beats reading it as empty.
-    if (
-        request.content_length is None
-        and "wsgi.input_terminated" not in environ
-        and environ.get("HTTP_TRANSFER_ENCODING")
-    ):
-        raise ApiError(411, "Send the request with a Content-Length.")
-    raw = request.get_data(cache=True)
+    raw = read_raw(request.environ, request.max_content_length or 0)
     return parse_form(raw) if request.mimetype == FORM else parse_json(raw)
+
+
+def read_raw(environ: dict[str, Any], limit: int) -> bytes:
+    """Return the whole request body, or refuse it once it passes `limit` bytes.
+
+    The input is read here rather than through Werkzeug's limited stream, which returns the
+    first `limit` bytes of a longer chunked body as if they were all of it.
+
+    Raises:
+        RequestEntityTooLarge: (413) for a body longer than `limit`, declared or streamed.
+        ApiError: 411 for a stream the server cannot end; 400 for a body cut short.
+    """
+    stream = environ["wsgi.input"]
+    declared = environ.get("CONTENT_LENGTH", "").strip()
+    if declared:
+        if not declared.isdigit():
+            raise ApiError(400, "The Content-Length is not a number.")
+        length = int(declared)
+        if length > limit:
+            raise RequestEntityTooLarge()
+        data = _read_up_to(stream, length)
+        if len(data) < length:
+            raise ApiError(400, "The request body ended early.")
+        return data
+    if "wsgi.input_terminated" not in environ:
+        # Without a length, and with a server that does not end the stream itself, the
+        # body cannot be read safely; refusing beats reading it as empty.
+        if environ.get("HTTP_TRANSFER_ENCODING"):
+            raise ApiError(411, "Send the request with a Content-Length.")
+        return b""
+    data = _read_up_to(stream, limit + 1)
+    if len(data) > limit:
+        raise RequestEntityTooLarge()
+    return data
+
+
+def _read_up_to(stream: Any, size: int) -> bytes:
+    parts, total = [], 0
+    while total < size:
+        part = stream.read(min(65536, size - total))
+        if not part:
+            break
+        parts.append(part)
+        total += len(part)
+    return b"".join(parts)

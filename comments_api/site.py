@@ -59,7 +59,8 @@ def static_app(root: Path) -> Flask:
             target = os.path.join(target, "index.html")
         if not os.path.isfile(target):
             abort(404)
-        response = send_file(target, mimetype=content_type(target), conditional=True, etag=True)
+        response = send_file(target, conditional=True, etag=True)
+        response.headers["Content-Type"] = content_type(target)
         # Rebuilt pages (a new comment) must show at once: revalidate every time.
         response.headers["Cache-Control"] = "no-cache"
         return response

@@ -107,3 +107,78 @@ def wait_for(url: str, timeout: float = 20.0) -> None:
             if time.monotonic() > deadline:
                 raise
         time.sleep(0.1)
+
+
+class Gunicorn:
+    """`gunicorn 'comments_api.site:create_site_app()'` in a child process on a free port."""
+
+    def __init__(self, env: dict[str, str], workers: int = 2, log: Path | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **env}
+        self.workers = workers
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Gunicorn:
+        output = open(self.log, "wb") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(self.workers), "--graceful-timeout", "5",
+             "comments_api.site:create_site_app()"],
+            cwd=ROOT, env=self.env, stdout=output, stderr=output,
+        )  # fmt: skip
+        try:
+            wait_for(self.url + "/api/health")
+        except OSError:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+def raw_http(url: str, request: bytes, *, chunks: list[bytes] = (), timeout: float = 10) -> tuple:
+    """Send raw bytes (then `chunks`, one by one) and return (status, headers, body).
+
+    Sending stops quietly when the server closes early, as it may after refusing a body.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        try:
+            sock.sendall(request)
+            for chunk in chunks:
+                sock.sendall(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        data = b""
+        try:
+            while b"\r\n\r\n" not in data or not _complete(data):
+                part = sock.recv(65536)
+                if not part:
+                    break
+                data += part
+        except ConnectionResetError:
+            pass
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(lines[0].split()[1]), headers, body
+
+
+def _complete(data: bytes) -> bool:
+    head, _, body = data.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return len(body) >= int(line.split(b":")[1])
+    return False
