@@ -182,3 +182,54 @@ def _complete(data: bytes) -> bool:
         if line.lower().startswith(b"content-length:"):
             return len(body) >= int(line.split(b":")[1])
     return False
+
+
+def post_burst(base: str, client: int, count: int, form_every: int = 4) -> list[dict[str, Any]]:
+    """Post `count` distinct comments as load client `client`; return what each answer said.
+
+    Every `form_every`-th post is a browser form post (303), the others JSON (201).
+    """
+    import http.client
+    import re
+    import urllib.parse
+    import uuid
+
+    host, port = base.removeprefix("http://").split(":")
+    results = []
+    for i in range(count):
+        fields = {
+            "thread": THREAD if i % 2 else "second-story",
+            "author": f"Client {client} #{i}",
+            "email": f"load{client}@example.org",
+            "body": f"Load {client}-{i} {uuid.uuid4().hex}\n\n*emphasis* and <b>{i}</b>",
+        }
+        form = form_every and i % form_every == 0
+        if form:
+            payload = urllib.parse.urlencode(fields).encode()
+            kind = "application/x-www-form-urlencoded"
+        else:
+            payload, kind = json.dumps(fields).encode(), "application/json"
+        started = time.perf_counter()
+        conn = http.client.HTTPConnection(host, int(port), timeout=60)
+        try:
+            conn.request("POST", "/api/comments", body=payload,
+                         headers={"Content-Type": kind, "Origin": base})  # fmt: skip
+            answer = conn.getresponse()
+            data = answer.read()
+            status, location = answer.status, answer.getheader("Location") or ""
+        except OSError as error:
+            status, data, location = 0, repr(error).encode(), ""
+        finally:
+            conn.close()
+        result = {"sent": fields, "status": status, "form": bool(form),
+                  "ms": (time.perf_counter() - started) * 1000}  # fmt: skip
+        if status == 201:
+            result["answer"] = json.loads(data)
+            result["id"] = result["answer"]["id"]
+        elif status == 303:
+            match = re.search(r"#comment-(\d+)$", location)
+            result["id"] = int(match.group(1)) if match else None
+        else:
+            result["error"] = data[:300].decode("utf-8", "replace")
+        results.append(result)
+    return results

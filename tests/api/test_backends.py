@@ -1,0 +1,155 @@
+"""The same behaviour on both stores: an SQLite file and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime
+
+import pytest
+from sqlalchemy import text
+
+from comments_api import create_app, storage
+from comments_api.moderation import delete, set_status
+from comments_api.storage import read_published
+from tests.api.support import EMAIL, SECRET, SITE, THREAD, comment, run_flask
+
+
+@pytest.fixture
+def store_app(any_database_url, manifest):
+    app = create_app(
+        {
+            "COMMENTS_SECRET_KEY": SECRET,
+            "COMMENTS_DATABASE_URL": any_database_url,
+            "COMMENTS_MANIFEST": manifest,
+            "COMMENTS_SITE_URL": SITE,
+            "COMMENTS_RATE_LIMIT": "off",
+            "COMMENTS_FLOOD_SECONDS": 0,
+            "COMMENTS_MODERATION": "first-time",
+        }
+    )
+    yield app
+    storage.get_db(app).dispose()
+
+
+def test_new_store_gets_its_schema_on_first_use(store_app):
+    client = store_app.test_client()
+    assert client.get("/api/health").get_json()["database"] == "ok"
+    with storage.get_db(store_app).read() as conn:
+        assert conn.execute(text("SELECT max(version) FROM comments_schema")).scalar() == 1
+
+
+def test_post_moderate_reply_list_and_read_published(store_app, any_database_url):
+    client = store_app.test_client()
+    first = client.post("/api/comments", json=comment(body="First *one*")).get_json()
+    assert first["status"] == "pending"
+    set_status(store_app, [first["id"]], "published")
+    reply = client.post("/api/comments", json=comment(body="Reply", parent=first["id"])).get_json()
+    assert reply["status"] == "published"
+    other = client.post("/api/comments", json=comment(thread="second-story", body="x")).get_json()
+    listed = client.get(f"/api/threads/{THREAD}/comments?limit=1").get_json()
+    assert [c["id"] for c in listed["comments"]] == [first["id"]]
+    page2 = client.get(listed["next"]).get_json()
+    assert [c["parent"] for c in page2["comments"]] == [first["id"]]
+    counts = client.get(f"/api/counts?thread={THREAD}&thread=second-story").get_json()
+    assert counts == {"counts": {THREAD: 2, "second-story": 1}}
+    published = read_published(any_database_url)
+    assert [c["id"] for c in published[THREAD]] == [first["id"], reply["id"]]
+    assert published[THREAD][0]["body_html"] == "<p>First <em>one</em></p>"
+    assert published[THREAD][0]["created"] == first["created"]
+    assert read_published(any_database_url, ["second-story"]) == {
+        "second-story": [{k: other[k] for k in published[THREAD][0]}]
+    }
+    assert read_published(any_database_url, []) == {}
+    assert EMAIL not in json.dumps(published)
+
+
+def test_times_are_stored_in_utc_and_come_back_aware(store_app):
+    client = store_app.test_client()
+    created = client.post("/api/comments", json=comment()).get_json()["created"]
+    with storage.get_db(store_app).read() as conn:
+        [row] = storage.list_comments(conn)
+    assert row["created"].utcoffset().total_seconds() == 0
+    assert abs((row["created"] - datetime.fromisoformat(created)).total_seconds()) < 1
+
+
+def test_duplicate_and_delete_with_replies(store_app):
+    client = store_app.test_client()
+    root = client.post("/api/comments", json=comment(body="root")).get_json()["id"]
+    set_status(store_app, [root], "published")
+    assert client.post("/api/comments", json=comment(body="root")).status_code == 409
+    child = client.post("/api/comments", json=comment(body="child", parent=root)).get_json()["id"]
+    delete(store_app, [root])
+    listed = client.get(f"/api/threads/{THREAD}/comments").get_json()["comments"]
+    assert [(c["id"], c["parent"]) for c in listed] == [(child, None)]
+
+
+def test_ids_are_not_reused_after_a_delete(store_app):
+    client = store_app.test_client()
+    first = client.post("/api/comments", json=comment(body="a")).get_json()["id"]
+    delete(store_app, [first])
+    second = client.post("/api/comments", json=comment(body="b")).get_json()["id"]
+    assert second > first
+
+
+def test_cli_works_against_the_store(store_app, any_database_url, manifest):
+    store_app.test_client().post("/api/comments", json=comment())
+    env = {
+        "COMMENTS_DATABASE_URL": any_database_url,
+        "COMMENTS_SECRET_KEY": SECRET,
+        "COMMENTS_MANIFEST": str(manifest),
+    }
+    result = run_flask("comments", "approve", "1", env=env)
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(run_flask("comments", "list", "--json", env=env).stdout)
+    assert [(r["id"], r["status"], r["email"]) for r in listed] == [(1, "published", EMAIL)]
+
+
+def test_concurrent_first_use_creates_the_schema_once(any_database_url, manifest):
+    apps = [
+        create_app({"COMMENTS_SECRET_KEY": SECRET, "COMMENTS_DATABASE_URL": any_database_url,
+                    "COMMENTS_MANIFEST": manifest, "COMMENTS_MODERATION": "none",
+                    "COMMENTS_RATE_LIMIT": "off", "COMMENTS_FLOOD_SECONDS": 0})
+        for _ in range(6)
+    ]  # fmt: skip
+    statuses, errors = [], []
+
+    def post(app, i):
+        try:
+            answer = app.test_client().post("/api/comments", json=comment(body=f"c{i}"))
+            statuses.append(answer.status_code)
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=post, args=(a, i)) for i, a in enumerate(apps)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert statuses == [201] * 6
+    with storage.get_db(apps[0]).read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM comments_schema")).scalar() == 1
+    for app in apps:
+        storage.get_db(app).dispose()
+
+
+def test_read_published_on_a_missing_store_creates_nothing(tmp_path):
+    path = tmp_path / "nowhere" / "comments.db"
+    assert read_published(f"sqlite:///{path}") == {}
+    assert read_published(f"sqlite:///{path}", ["a"]) == {}
+    assert not path.exists()
+    assert not path.parent.exists()
+
+
+def test_read_published_on_a_store_without_tables(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).close()
+    assert read_published(f"sqlite:///{path}") == {}
+
+
+@pytest.mark.postgres
+def test_read_published_on_an_empty_postgres_schema(postgres_url):
+    assert read_published(postgres_url) == {}
