@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +11,7 @@ from typing import Any
 import pytest
 
 from comments_api import create_app
-from tests.api.support import SECRET, SITE, LiveServer, free_port, pg_bin, write_manifest
+from tests.api.support import SECRET, SITE, LiveServer, PostgresCluster, pg_bin, write_manifest
 
 
 @pytest.fixture
@@ -76,38 +73,12 @@ def live_server(app) -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """Start a throwaway PostgreSQL cluster; yield the URL of its empty database."""
-    bin_dir = pg_bin()
-    if bin_dir is None:
+    if pg_bin() is None:
         if os.environ.get("CI") == "true":
             pytest.fail("PostgreSQL is not installed (apt-get install postgresql)")
         pytest.skip("PostgreSQL is not installed")
-    # initdb refuses to run as root, and the server user must reach the folder.
-    root = Path(tempfile.mkdtemp(prefix="comments-pg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        as_user = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(root, "postgres", "postgres")
-    port = free_port()
-    data = root / "data"
-
-    def run(*args: str) -> None:
-        subprocess.run([*as_user, *args], check=True, cwd="/", capture_output=True, timeout=120)
-
-    run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-        "--locale=C.UTF-8", "--no-sync")  # fmt: skip
-    options = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
-    )
-    run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w", "-t", "60",
-        "-o", options, "start")  # fmt: skip
-    try:
-        run(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-            "comments_test")  # fmt: skip
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/comments_test"
-    finally:
-        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(root, ignore_errors=True)
+    with PostgresCluster() as url:
+        yield url
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -233,3 +234,52 @@ def post_burst(base: str, client: int, count: int, form_every: int = 4) -> list[
             result["error"] = data[:300].decode("utf-8", "replace")
         results.append(result)
     return results
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster in a temporary folder; entering gives a database URL.
+
+    `durable=False` turns fsync off, as tests need no crash safety and run faster.
+    """
+
+    def __init__(self, durable: bool = False) -> None:
+        self.bin = pg_bin()
+        self.durable = durable
+        self.root: Path | None = None
+
+    def _run(self, *args: str) -> None:
+        # initdb and pg_ctl refuse to run as root; the server user must reach the folder.
+        as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*as_user, *args], check=True, cwd="/", capture_output=True, timeout=120)
+
+    def __enter__(self) -> str:
+        if self.bin is None:
+            raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
+        self.root = Path(tempfile.mkdtemp(prefix="comments-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+        port, data = free_port(), self.root / "data"
+        self._run(str(self.bin / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")  # fmt: skip
+        options = f"-p {port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=100"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._run(str(self.bin / "pg_ctl"), "-D", str(data), "-l", str(self.root / "server.log"),
+                  "-w", "-t", "60", "-o", options, "start")  # fmt: skip
+        try:
+            self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(port),
+                      "-U", "postgres", "comments_test")  # fmt: skip
+        except subprocess.CalledProcessError:
+            self.__exit__()
+            raise
+        return f"postgresql+psycopg://postgres@127.0.0.1:{port}/comments_test"
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.root is None:
+            return
+        try:
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate",
+                      "-w", "stop")  # fmt: skip
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None

@@ -24,7 +24,9 @@ def run_load(base: str) -> tuple[list[dict], float]:
     return [r for batch in batches for r in batch], time.perf_counter() - started
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def test_concurrent_posts_from_many_processes_are_all_stored_once(
     backend, tmp_path, manifest, request
 ):
