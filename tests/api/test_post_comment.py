@@ -342,3 +342,63 @@ def test_held_comment_does_not_call_the_publish_hook(make_app):
     client = make_app(COMMENTS_MODERATION="all", COMMENTS_ON_PUBLISH=lambda a, t: calls.append(t))
     client.test_client().post("/api/comments", json=comment())
     assert calls == []
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_request_size_limit_is_exact(make_app, extra):
+    app = make_app(COMMENTS_MAX_REQUEST_BYTES=4096)
+    shell = len(json.dumps(comment(body=""), separators=(",", ":")))
+    payload = json.dumps(comment(body="x" * (4096 - shell + extra)), separators=(",", ":"))
+    assert len(payload) == 4096 + extra
+    answer = app.test_client().post("/api/comments", data=payload, content_type="application/json")
+    assert answer.status_code == (413 if extra else 201)
+
+
+HOSTILE = [
+    '"><script>alert(1)</script>',
+    "<img src=x onerror=alert(1)>",
+    "' onmouseover='alert(1)",
+    "</textarea><svg onload=alert(1)>",
+    "javascript:alert(1)",
+    "{{ 7*7 }}",
+]
+
+
+def assert_inert_page(html: str) -> None:
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find(["script", "img", "svg", "iframe"]) is None
+    for tag in soup.find_all(True):
+        assert not any(name.startswith("on") for name in tag.attrs), tag
+        assert "javascript:" not in (tag.get("href") or ""), tag
+    assert "49" not in soup.get_text()
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_hostile_text_in_every_field_is_inert_on_the_error_page(client, payload):
+    fields = comment(author=payload, url=payload, body=payload, email=payload, parent=payload)
+    answer = client.post("/api/comments", data=fields)
+    assert answer.status_code == 422
+    assert_inert_page(answer.text)
+    form = BeautifulSoup(answer.text, "html.parser").find("form")
+    assert form.find(attrs={"name": "author"})["value"] == payload
+    assert form.find("textarea").get_text().strip() == payload
+    assert form.find(attrs={"name": "parent"})["value"] == ""
+    assert form.find(attrs={"name": "email"})["value"] == ""
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_hostile_thread_is_not_echoed(client, payload):
+    answer = client.post("/api/comments", data=comment(thread=payload))
+    assert answer.status_code == 422
+    assert_inert_page(answer.text)
+    assert payload not in answer.text
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_hostile_author_is_returned_as_plain_data(client, payload):
+    answer = client.post("/api/comments", json=comment(author=payload, body=payload))
+    assert answer.status_code == 201
+    data = answer.get_json()
+    assert data["author"] == payload
+    assert_inert_page(data["body_html"])
+    assert answer.mimetype == "application/json"
