@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -16,6 +17,7 @@ _WORD = re.compile(
     r"[\w\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670"
     r"\u06d6-\u06ed\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u200c\u200d]+"
 )
+_ASCII_WORD = re.compile(r"[a-z0-9_]+")
 # Scripts written without spaces between words: index them as overlapping character pairs.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f]")
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
@@ -36,7 +38,6 @@ ENGLISH_STOP_WORDS = frozenset(
 
 TermVector = tuple[np.ndarray, np.ndarray]
 _EMPTY: TermVector = (np.zeros(0, np.uint32), np.zeros(0, np.float32))
-_ids: dict[str, int] = {}
 
 
 def strip_html(markup: str) -> str:
@@ -44,35 +45,38 @@ def strip_html(markup: str) -> str:
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup or ""))).strip()
 
 
+@functools.lru_cache(maxsize=1 << 20)
 def _term_id(term: str) -> int:
     # A stable hash, unlike hash(): ids are cached on disk between builds.
-    tid = _ids.get(term)
-    if tid is None:
-        tid = _ids[term] = zlib.crc32(term.encode("utf-8"))
-    return tid
+    return zlib.crc32(term.encode("utf-8"))
 
 
-def tokenize(text: str, stop_words: frozenset[str] = ENGLISH_STOP_WORDS) -> Counter:
+def tokenize(text: str, stop_words: frozenset[str] = ENGLISH_STOP_WORDS) -> dict[str, int]:
     """Return term counts of plain text: case-folded words, pairs for unspaced scripts."""
-    text = text.casefold() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
-    counts = Counter(_WORD.findall(text))
-    for word in [w for w in counts if len(w) < 2 or w in stop_words or _UNSPACED.search(w)]:
-        n = counts.pop(word)
-        if _UNSPACED.search(word) and len(word) > 1:
-            for i in range(len(word) - 1):
-                counts[word[i : i + 2]] += n
+    if text.isascii():
+        counts = dict(Counter(_ASCII_WORD.findall(text.casefold())))
+        unspaced = []
+    else:
+        counts = dict(Counter(_WORD.findall(unicodedata.normalize("NFKC", text).casefold())))
+        unspaced = [w for w in counts if _UNSPACED.search(w)]
+    for word in stop_words.intersection(counts):
+        del counts[word]
+    for word in [w for w in counts if len(w) < 2]:
+        del counts[word]
+    for word in unspaced:
+        n = counts.pop(word, 0)
+        for i in range(len(word) - 1):
+            counts[word[i : i + 2]] = counts.get(word[i : i + 2], 0) + n
     return counts
 
 
 def term_vector(text: str, stop_words: frozenset[str] = ENGLISH_STOP_WORDS) -> TermVector:
-    """Return (hashed term ids, counts) of plain text, sorted by id."""
+    """Return (hashed term ids, counts) of plain text."""
     counts = tokenize(text, stop_words)
     if not counts:
         return _EMPTY
-    ids = np.fromiter((_term_id(t) for t in counts), np.uint32, len(counts))
-    values = np.fromiter(counts.values(), np.float32, len(counts))
-    order = np.argsort(ids, kind="stable")
-    return ids[order], values[order]
+    ids = np.fromiter(map(_term_id, counts), np.uint32, len(counts))
+    return ids, np.fromiter(counts.values(), np.float32, len(counts))
 
 
 def teaser(text: str, length: int) -> str:

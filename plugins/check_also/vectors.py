@@ -19,6 +19,18 @@ def _stack(vectors: Sequence[TermVector]) -> tuple[np.ndarray, np.ndarray, np.nd
     return lengths, ids, counts
 
 
+def _factorise(ids: np.ndarray) -> tuple[int, np.ndarray]:
+    """Return the number of distinct ids and each id's rank among them."""
+    # Sorting packed (id, position) keys is much faster than argsort or searchsorted.
+    key = (ids.astype(np.uint64) << np.uint64(32)) | np.arange(len(ids), dtype=np.uint64)
+    key.sort()
+    values = key >> np.uint64(32)
+    new = np.r_[True, values[1:] != values[:-1]] if len(key) else np.zeros(0, bool)
+    ranks = np.empty(len(ids), np.int32)
+    ranks[(key & np.uint64(0xFFFFFFFF)).astype(np.int64)] = np.cumsum(new) - 1
+    return int(new.sum()), ranks
+
+
 def weighted_matrix(
     titles: Sequence[TermVector], bodies: Sequence[TermVector], title_weight: float
 ) -> sp.csr_matrix:
@@ -26,17 +38,20 @@ def weighted_matrix(
     n = len(titles)
     t_len, t_ids, t_cnt = _stack(titles)
     b_len, b_ids, b_cnt = _stack(bodies)
-    # Sub-linear term frequency, so one word repeated cannot dominate an article.
-    t_w = title_weight * (1.0 + np.log(np.maximum(t_cnt, 1.0)))
-    b_w = 1.0 + np.log(np.maximum(b_cnt, 1.0))
-    rows = np.concatenate([np.repeat(np.arange(n), t_len), np.repeat(np.arange(n), b_len)])
-    terms, cols = np.unique(np.concatenate([t_ids, b_ids]), return_inverse=True)
-    x = sp.csr_matrix(
-        (np.concatenate([t_w, b_w]).astype(np.float32), (rows, cols.ravel())),
-        shape=(n, max(len(terms), 1)),
-    )
+    width, cols = _factorise(np.concatenate([b_ids, t_ids]))
+    width = max(width, 1)
+
+    def part(lengths: np.ndarray, cols: np.ndarray, counts: np.ndarray, weight: float):
+        # Sub-linear term frequency, so one word repeated cannot dominate an article.
+        data = (weight * (1.0 + np.log(np.maximum(counts, 1.0)))).astype(np.float32)
+        indptr = np.r_[0, np.cumsum(lengths)]
+        return sp.csr_matrix((data, cols, indptr), shape=(n, width))
+
+    x = part(b_len, cols[: len(b_ids)], b_cnt, 1.0)
+    if title_weight:
+        x = x + part(t_len, cols[len(b_ids) :], t_cnt, title_weight)
     x.sum_duplicates()
-    df = np.bincount(x.indices, minlength=x.shape[1])
+    df = np.bincount(x.indices, minlength=width)
     idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
     x.data *= idf[x.indices]
     return normalise_rows(x)
@@ -52,21 +67,52 @@ def normalise_rows(x: sp.csr_matrix) -> sp.csr_matrix:
     return x
 
 
-def _top_per_group(group: np.ndarray, value: np.ndarray, limit: int) -> np.ndarray:
-    """Return the positions of the `limit` largest values within each group, ties by position."""
-    order = np.lexsort((np.arange(len(value)), -value, group))
-    g = group[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
-    return np.sort(order[rank < limit])
+def top_in_rows(indptr: np.ndarray, value: np.ndarray, limit: int) -> np.ndarray:
+    """Return a mask of the `limit` largest values of each CSR row."""
+    lengths = np.diff(indptr)
+    keep = np.repeat(lengths <= limit, lengths)
+    long_rows = np.flatnonzero(lengths > limit)
+    if len(long_rows) == 0:
+        return keep
+    # Pad rows of similar length into dense chunks and partition them: linear time.
+    long_rows = long_rows[np.argsort(lengths[long_rows], kind="stable")]
+    sorted_lengths = lengths[long_rows]
+    start = 0
+    while start < len(long_rows):
+        # The longest chunk of rows whose padded size stays within about a million cells.
+        count = max(1, (1 << 20) // int(sorted_lengths[start]))
+        while count > 1 and count * int(sorted_lengths[min(start + count, len(long_rows)) - 1]) > (
+            1 << 21
+        ):
+            count //= 2
+        rows = long_rows[start : start + count]
+        start += count
+        width = int(lengths[rows[-1]])
+        col = np.arange(width)
+        valid = col[None, :] < lengths[rows][:, None]
+        pos = np.minimum(indptr[rows][:, None] + col[None, :], len(value) - 1)
+        vals = np.where(valid, value[pos], -np.inf)
+        top = np.argpartition(vals, width - limit, axis=1)[:, width - limit :]
+        keep[np.take_along_axis(pos, top, axis=1)] = True
+    return keep
 
 
 def prune(x: sp.csr_matrix, terms_per_doc: int) -> sp.csr_matrix:
     """Keep each document's strongest terms only and renormalise."""
-    rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
-    keep = _top_per_group(rows, x.data, terms_per_doc)
-    out = sp.csr_matrix((x.data[keep], (rows[keep], x.indices[keep])), shape=x.shape)
+    keep = top_in_rows(x.indptr, x.data, terms_per_doc)
+    indptr = np.r_[0, np.cumsum(np.add.reduceat(keep, x.indptr[:-1]) if x.nnz else 0)]
+    if not x.nnz:
+        return x.copy()
+    out = sp.csr_matrix((x.data[keep], x.indices[keep], indptr), shape=x.shape)
     return normalise_rows(out)
+
+
+def _orthonormal(y: np.ndarray) -> np.ndarray:
+    # Cholesky QR: one small Gram matrix instead of a Householder pass over all rows.
+    gram = (y.T @ y).astype(np.float64)
+    gram += np.eye(len(gram)) * (1e-9 * np.trace(gram) + 1e-12)
+    inv = np.linalg.inv(np.linalg.cholesky(gram)).T
+    return (y @ inv.astype(y.dtype)).astype(np.float32)
 
 
 def topic_vectors(x: sp.csr_matrix, dims: int, seed: int = 0) -> np.ndarray:
@@ -79,52 +125,70 @@ def topic_vectors(x: sp.csr_matrix, dims: int, seed: int = 0) -> np.ndarray:
         return np.zeros((n, 0), np.float32)
     a = x[:, shared].astype(np.float32)
     at = a.T.tocsr()
-    width = dims + 10
     rng = np.random.default_rng(seed)
-    q = np.linalg.qr(a @ rng.standard_normal((a.shape[1], width), dtype=np.float32))[0]
+    q = _orthonormal(a @ rng.standard_normal((a.shape[1], dims + 10), dtype=np.float32))
     for _ in range(2):  # power iterations sharpen the leading topics
-        q = np.linalg.qr(at @ q)[0]
-        q = np.linalg.qr(a @ q)[0]
-    u, s, _ = np.linalg.svd((at @ q).T, full_matrices=False)
-    z = (q @ u[:, :dims]) * s[:dims]
+        q = _orthonormal(a @ _orthonormal(at @ q))
+    b = (at @ q).astype(np.float64)  # terms x width: the projection's row space
+    values, vectors = np.linalg.eigh(b.T @ b)
+    top = np.argsort(values)[::-1][:dims]
+    z = q @ (vectors[:, top] * np.sqrt(np.maximum(values[top], 0))).astype(np.float32)
     norms = np.linalg.norm(z, axis=1, keepdims=True)
     return (z / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 def candidates(
-    x: sp.csr_matrix, per_doc: int, posting_limit: int, block: int = 2048
+    x: sp.csr_matrix,
+    per_doc: int,
+    query_terms: int,
+    index_terms: int,
+    posting_limit: int,
+    eligible: np.ndarray | None = None,
+    block: int = 4096,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (source, target, cosine) for each document's most similar others.
+    """Return (source, target, partial score) of each document's likeliest neighbours.
 
-    Each term's posting list is cut to its `posting_limit` strongest documents, so the
-    work per document is bounded and the whole pass grows linearly with the corpus.
+    A document is looked up by its `query_terms` strongest terms in an index of every
+    document's `index_terms` strongest terms, each term's list cut to its `posting_limit`
+    strongest documents: the work per document is bounded, so the pass is linear.
     """
     n = x.shape[0]
-    csc = x.tocsc()
-    cols = np.repeat(np.arange(x.shape[1]), np.diff(csc.indptr))
-    keep = _top_per_group(cols, csc.data, posting_limit)
-    index = sp.csc_matrix(
-        (csc.data[keep], (csc.indices[keep], cols[keep])), shape=x.shape
-    ).T.tocsc()
-    out_i, out_j = [], []
+    query = prune(x, query_terms)
+    index = prune(x, index_terms)
+    if eligible is not None:  # documents that may never be picked stay out of the index
+        index = (sp.diags(eligible.astype(np.float32)) @ index).tocsr()
+        index.eliminate_zeros()
+    index = index.tocsc()
+    keep = top_in_rows(index.indptr, index.data, posting_limit)
+    index.data = np.where(keep, index.data, 0).astype(np.float32)
+    index.eliminate_zeros()
+    index_t = sp.csr_matrix((index.data, index.indices, index.indptr), shape=(x.shape[1], n))
+    out_i, out_j, out_v = [], [], []
     for start in range(0, n, block):
-        prod = (x[start : start + block] @ index).tocoo()
-        src = prod.row.astype(np.int64) + start
-        mask = src != prod.col
-        src, dst, val = src[mask], prod.col[mask].astype(np.int64), prod.data[mask]
-        sel = _top_per_group(src, val, per_doc)
-        out_i.append(src[sel])
-        out_j.append(dst[sel])
-    src = np.concatenate(out_i) if out_i else np.zeros(0, np.int64)
-    dst = np.concatenate(out_j) if out_j else np.zeros(0, np.int64)
-    return src, dst, pair_cosine(x, src, dst)
+        prod = query[start : start + block] @ index_t
+        rows = np.repeat(np.arange(prod.shape[0]), np.diff(prod.indptr)) + start
+        prod.data[prod.indices == rows] = 0  # never a document itself
+        keep = top_in_rows(prod.indptr, prod.data, per_doc) & (prod.data > 0)
+        out_i.append(rows[keep])
+        out_j.append(prod.indices[keep].astype(np.int64))
+        out_v.append(prod.data[keep])
+    if not out_i:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_v)
 
 
-def pair_cosine(x: sp.csr_matrix, src: np.ndarray, dst: np.ndarray, chunk: int = 200_000):
-    """Return the exact dot product of rows src[p] and dst[p] for every pair p."""
+def pair_cosine(x: sp.csr_matrix, src: np.ndarray, dst: np.ndarray, chunk: int = 100_000):
+    """Return the dot product of rows src[p] and dst[p] of a sparse matrix for every pair p."""
     out = np.zeros(len(src), np.float32)
     for s in range(0, len(src), chunk):
-        a = x[src[s : s + chunk]]
-        b = x[dst[s : s + chunk]]
-        out[s : s + chunk] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+        prod = x[src[s : s + chunk]].multiply(x[dst[s : s + chunk]])
+        out[s : s + chunk] = np.asarray(prod.sum(axis=1)).ravel()
+    return out
+
+
+def pair_dot(z: np.ndarray, src: np.ndarray, dst: np.ndarray, chunk: int = 100_000):
+    """Return the dot product of dense rows src[p] and dst[p] for every pair p."""
+    out = np.zeros(len(src), np.float32)
+    for s in range(0, len(src), chunk):
+        out[s : s + chunk] = np.einsum("ij,ij->i", z[src[s : s + chunk]], z[dst[s : s + chunk]])
     return out

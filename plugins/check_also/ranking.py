@@ -1,0 +1,222 @@
+"""Choose each article's "Check Also" pick and related list: plain data in, indices out.
+
+No Pelican import here: the adapter in __init__.py turns articles into Doc records.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import vectors
+from .text import TermVector
+
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One article as the ranking sees it."""
+
+    key: str  # unique and stable; equal scores are ordered by it (slug first)
+    slug: str
+    title: TermVector
+    body: TermVector
+    category: str = ""
+    tags: tuple[str, ...] = ()
+    timestamp: float = 0.0  # seconds; only differences matter
+    lang: str = ""
+    group: str = ""  # translation group, members never point at each other ("" = own key)
+    override: str | None = None  # a slug, "none", or None
+    eligible: bool = True  # False for drafts and hidden articles: never picked
+
+
+@dataclass(frozen=True)
+class Params:
+    """Weights and limits of the ranking (see docs/check-also.md)."""
+
+    related_count: int = 4
+    title_weight: float = 1.0
+    topic_weight: float = 0.5
+    topic_dims: int = 32
+    tag_weight: float = 0.1
+    category_weight: float = 0.05
+    recency_weight: float = 0.05
+    recency_half_life: float = 90.0  # days
+    min_similarity: float = 0.05
+    max_share: float = 0.01
+    candidates: int = 40
+    rescored: int = 10
+    query_terms: int = 24
+    index_terms: int = 48
+    posting_limit: int = 100
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The pick for one document: indices into the input list."""
+
+    best: int | None
+    related: tuple[int, ...]
+    reason: str  # similar, override, none, fallback-category, nothing-eligible
+    note: str | None = None  # a problem with the article's metadata, for the build log
+
+
+def _scored_pairs(docs: Sequence[Doc], p: Params) -> tuple[np.ndarray, ...]:
+    """Return (source, target, score, text cosine) for plausible pairs, in canonical order."""
+    n = len(docs)
+    x = vectors.weighted_matrix([d.title for d in docs], [d.body for d in docs], p.title_weight)
+    eligible = np.fromiter((d.eligible for d in docs), bool, n)
+    src, dst, partial = vectors.candidates(
+        x, max(p.candidates, p.rescored), p.query_terms, p.index_terms, p.posting_limit, eligible
+    )
+    # Latent topics rescue pairs that share a subject but few exact words; they need a
+    # corpus to learn from, so small sites get few dimensions or none.
+    dims = min(p.topic_dims, n // 20) if p.topic_weight > 0 else 0
+    topic = np.zeros(len(src), np.float32)
+    if dims >= 2:
+        topic = vectors.pair_dot(vectors.topic_vectors(x, dims), src, dst)
+    keep = vectors.top_in_rows(_indptr(src, n), partial + p.topic_weight * topic, p.rescored)
+    src, dst, topic = src[keep], dst[keep], topic[keep]
+    cosine = vectors.pair_cosine(x, src, dst)
+    score = cosine + p.topic_weight * topic
+    if p.tag_weight and any(d.tags for d in docs):
+        score += p.tag_weight * vectors.pair_cosine(_tag_matrix(docs), src, dst)
+    if p.category_weight:
+        cats = _codes([d.category for d in docs])
+        score += p.category_weight * (cats[src] == cats[dst])
+    if p.recency_weight:
+        days = np.fromiter((d.timestamp for d in docs), np.float64, n) / 86400.0
+        gap = np.abs(days[src] - days[dst])
+        score -= p.recency_weight * (1.0 - np.exp2(-gap / p.recency_half_life))
+    langs, groups = _codes([d.lang for d in docs]), _codes([_group(d) for d in docs])
+    ok = (langs[src] == langs[dst]) & (groups[src] != groups[dst]) & (cosine >= p.min_similarity)
+    return src[ok], dst[ok], score[ok].astype(np.float64), cosine[ok]
+
+
+def _group(d: Doc) -> str:
+    return d.group or "\x00" + d.key
+
+
+def _indptr(src: np.ndarray, n: int) -> np.ndarray:
+    return np.r_[0, np.cumsum(np.bincount(src, minlength=n))]
+
+
+def _codes(values: Sequence[str]) -> np.ndarray:
+    table: dict[str, int] = {}
+    return np.fromiter((table.setdefault(v, len(table)) for v in values), np.int64, len(values))
+
+
+def _tag_matrix(docs: Sequence[Doc]) -> sp.csr_matrix:
+    table: dict[str, int] = {}
+    rows, cols = [], []
+    for i, d in enumerate(docs):
+        for tag in set(d.tags):
+            rows.append(i)
+            cols.append(table.setdefault(tag.casefold(), len(table)))
+    m = sp.csr_matrix(
+        (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(docs), max(len(table), 1))
+    )
+    return vectors.normalise_rows(m)
+
+
+def _ranked_lists(docs: Sequence[Doc], p: Params) -> tuple[list[list[int]], list[float]]:
+    """Return, per document, its similar enough candidates best first and the top score."""
+    src, dst, score, _ = _scored_pairs(docs, p)
+    # Rounding keeps equal scores equal whatever the float summation order was; equal
+    # scores then follow the canonical (key) order of the targets.
+    score = np.round(score, 6)
+    order = np.lexsort((dst, -score, src))
+    ranked: list[list[int]] = [[] for _ in docs]
+    top = [-math.inf] * len(docs)
+    for s, d, v in zip(
+        src[order].tolist(), dst[order].tolist(), score[order].tolist(), strict=True
+    ):
+        if not ranked[s]:
+            top[s] = v
+        ranked[s].append(d)
+    return ranked, top
+
+
+def _spread(ranked: list[list[int]], top: list[float], p: Params) -> list[int | None]:
+    """Pick each document's best target, no target taking more than its share of pages."""
+    n = len(ranked)
+    cap = max(3, math.floor(p.max_share * n))
+    load = [0] * n
+    best: list[int | None] = [None] * n
+    # The closest pairs choose first, so an article wanted by too many pages stays with
+    # the pages most similar to it and the others take their next choice.
+    for s in sorted(range(n), key=lambda i: (-top[i], i)):
+        if not ranked[s]:
+            continue
+        pick = next((t for t in ranked[s] if load[t] < cap), ranked[s][0])
+        load[pick] += 1
+        best[s] = pick
+    return best
+
+
+def _fallbacks(docs: Sequence[Doc]) -> dict[tuple[str, str], list[int]]:
+    """Return eligible documents per (category, language), most recent first, ties by key."""
+    pools: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, d in enumerate(docs):
+        if d.eligible:
+            pools[(d.category, d.lang)].append(i)
+    for pool in pools.values():
+        pool.sort(key=lambda i: (-docs[i].timestamp, i))
+    return pools
+
+
+def _resolve(docs: Sequence[Doc], i: int, slugs: dict[str, list[int]]) -> int | None:
+    me = docs[i]
+    found = [j for j in slugs.get(me.override or "", []) if _group(docs[j]) != _group(me)]
+    same_lang = [j for j in found if docs[j].lang == me.lang]
+    return (same_lang or found or [None])[0]
+
+
+def rank_related(docs: Sequence[Doc], params: Params | None = None) -> list[Choice]:
+    """Return one Choice per document, in input order, independent of that order."""
+    p = params or Params()
+    order = sorted(range(len(docs)), key=lambda i: docs[i].key)
+    canon = [docs[i] for i in order]
+    ranked, top = _ranked_lists(canon, p) if canon else ([], [])
+    best = _spread(ranked, top, p)
+    pools = _fallbacks(canon)
+    slugs: dict[str, list[int]] = defaultdict(list)
+    for j, d in enumerate(canon):
+        if d.eligible:
+            slugs[d.slug].append(j)
+    out: list[Choice | None] = [None] * len(docs)
+    for i in range(len(canon)):
+        choice = _choose(canon, i, ranked[i], best[i], pools, slugs, p)
+        out[order[i]] = Choice(
+            None if choice.best is None else order[choice.best],
+            tuple(order[j] for j in choice.related),
+            choice.reason,
+            choice.note,
+        )
+    return out  # type: ignore[return-value]
+
+
+def _choose(docs, i, ranked, best, pools, slugs, p: Params) -> Choice:
+    d = docs[i]
+    note = None
+    if d.override is not None and d.override.strip().casefold() == NONE:
+        return Choice(None, (), "none")
+    if d.override:
+        target = _resolve(docs, i, slugs)
+        if target is not None:
+            rest = [j for j in ranked if j != target]
+            return Choice(target, tuple(rest[: p.related_count]), "override")
+        note = f"Check_also target {d.override!r} is not a published article"
+    if best is not None:
+        rest = [j for j in ranked if j != best]
+        return Choice(best, tuple(rest[: p.related_count]), "similar", note)
+    pool = [j for j in pools.get((d.category, d.lang), []) if _group(docs[j]) != _group(d)]
+    if pool:
+        return Choice(pool[0], tuple(pool[1 : 1 + p.related_count]), "fallback-category", note)
+    return Choice(None, (), "nothing-eligible", note)
