@@ -6,9 +6,10 @@ No Pelican import here: the adapter in __init__.py turns articles into Doc recor
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -95,7 +96,14 @@ def _scored_pairs(docs: Sequence[Doc], p: Params) -> tuple[np.ndarray, ...]:
         gap = np.abs(days[src] - days[dst])
         score -= p.recency_weight * (1.0 - np.exp2(-gap / p.recency_half_life))
     langs, groups = _codes([d.lang for d in docs]), _codes([_group(d) for d in docs])
-    ok = (langs[src] == langs[dst]) & (groups[src] != groups[dst]) & (cosine >= p.min_similarity)
+    # Same language only, unless an article has no other article in its language at all.
+    per_lang = Counter(d.lang for d in docs if d.eligible)
+    per_group = Counter((_group(d), d.lang) for d in docs if d.eligible)
+    alone = np.fromiter(
+        (per_lang[d.lang] - per_group[(_group(d), d.lang)] <= 0 for d in docs), bool, n
+    )
+    ok = (langs[src] == langs[dst]) | alone[src]
+    ok &= (groups[src] != groups[dst]) & (cosine >= p.min_similarity)
     return src[ok], dst[ok], score[ok].astype(np.float64), cosine[ok]
 
 
@@ -160,12 +168,12 @@ def _spread(ranked: list[list[int]], top: list[float], p: Params) -> list[int | 
     return best
 
 
-def _fallbacks(docs: Sequence[Doc]) -> dict[tuple[str, str], list[int]]:
-    """Return eligible documents per (category, language), most recent first, ties by key."""
-    pools: dict[tuple[str, str], list[int]] = defaultdict(list)
+def _fallbacks(docs: Sequence[Doc]) -> dict[str, list[int]]:
+    """Return eligible documents per category, most recent first, ties by key."""
+    pools: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(docs):
         if d.eligible:
-            pools[(d.category, d.lang)].append(i)
+            pools[d.category].append(i)
     for pool in pools.values():
         pool.sort(key=lambda i: (-docs[i].timestamp, i))
     return pools
@@ -207,16 +215,27 @@ def _choose(docs, i, ranked, best, pools, slugs, p: Params) -> Choice:
     note = None
     if d.override is not None and d.override.strip().casefold() == NONE:
         return Choice(None, (), "none")
+    # Most recent articles of the same category: the fallback pick, and the filler of a
+    # related list that similarity alone leaves short.
+    pool = [j for j in pools.get(d.category, []) if _group(docs[j]) != _group(d)]
+    pool = [j for j in pool if docs[j].lang == d.lang] or pool
     if d.override:
         target = _resolve(docs, i, slugs)
         if target is not None:
-            rest = [j for j in ranked if j != target]
-            return Choice(target, tuple(rest[: p.related_count]), "override")
+            return Choice(target, _related(target, ranked, pool, p), "override")
         note = f"Check_also target {d.override!r} is not a published article"
     if best is not None:
-        rest = [j for j in ranked if j != best]
-        return Choice(best, tuple(rest[: p.related_count]), "similar", note)
-    pool = [j for j in pools.get((d.category, d.lang), []) if _group(docs[j]) != _group(d)]
+        return Choice(best, _related(best, ranked, pool, p), "similar", note)
     if pool:
-        return Choice(pool[0], tuple(pool[1 : 1 + p.related_count]), "fallback-category", note)
+        return Choice(pool[0], _related(pool[0], [], pool, p), "fallback-category", note)
     return Choice(None, (), "nothing-eligible", note)
+
+
+def _related(best: int, ranked: list[int], pool: list[int], p: Params) -> tuple[int, ...]:
+    out: list[int] = []
+    for j in chain(ranked, pool):
+        if len(out) >= p.related_count:
+            break
+        if j != best and j not in out:
+            out.append(j)
+    return tuple(out)

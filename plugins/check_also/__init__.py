@@ -1,0 +1,183 @@
+"""Pelican plugin "check_also": the related article to read next, on every article page.
+
+Sets ``article.check_also`` on every article: ``None`` (no box) or a :class:`CheckAlso`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from itertools import chain
+from pathlib import Path
+
+from pelican import signals
+
+from .cache import FORMAT, ResultCache, VectorCache, content_hash
+from .ranking import Choice, Doc, rank_related
+from .settings import CheckAlsoSettingError, Config, read_config
+from .text import strip_html, teaser, term_vector
+
+__all__ = ["CheckAlso", "CheckAlsoSettingError", "register"]
+
+logger = logging.getLogger(__name__)
+
+
+class CheckAlso:
+    """What the theme shows: the pick, its teaser and the next related articles."""
+
+    def __init__(self, article, related: list, reason: str, teaser_length: int):
+        self.article = article
+        self.related = related
+        self.reason = reason
+        self._teaser_length = teaser_length
+
+    @functools.cached_property
+    def teaser(self) -> str:
+        """Return the pick's summary as plain text, cut at a word and ending in '…'."""
+        source = self.article.metadata.get("summary") or self.article._content
+        return teaser(strip_html(source), self._teaser_length)
+
+    def __repr__(self) -> str:
+        return f"<CheckAlso {self.reason}: {getattr(self.article, 'slug', '?')}>"
+
+
+def check_settings(pelican) -> None:
+    """Fail the build at start-up when a CHECK_ALSO_* setting is invalid."""
+    read_config(pelican.settings)
+
+
+def _path(article) -> str:
+    return article.get_relative_source_path() or str(article.source_path)
+
+
+def _group(article, translation_id) -> str:
+    if not translation_id:
+        return ""
+    names = [translation_id] if isinstance(translation_id, str) else list(translation_id)
+    return "\x1f".join(str(getattr(article, name, "")) for name in names)
+
+
+def _doc(article, config: Config, vectors: VectorCache, stop_key: str, translation_id):
+    title_html = str(getattr(article, "title", ""))
+    body_html = (article.metadata.get("summary") or "") + "\n" + (article._content or "")
+    key = content_hash(str(FORMAT), stop_key, title_html, body_html)
+
+    def compute():
+        return (
+            term_vector(strip_html(title_html), config.stop_words),
+            term_vector(strip_html(body_html), config.stop_words),
+        )
+
+    title, body = vectors.get(key, compute)
+    category = getattr(article, "category", None)
+    date = getattr(article, "date", None)
+    override = article.metadata.get("check_also")
+    doc = Doc(
+        key="\x1f".join([str(article.slug), article.lang, _path(article)]),
+        slug=str(article.slug),
+        title=title,
+        body=body,
+        category=category.name if category is not None else "",
+        tags=tuple(t.name for t in getattr(article, "tags", None) or ()),
+        timestamp=date.timestamp() if date is not None else 0.0,
+        lang=article.lang,
+        group=_group(article, translation_id),
+        override=str(override).strip() if override is not None else None,
+        eligible=article.status == "published",
+    )
+    return doc, key
+
+
+def _digest(config: Config, docs: list[Doc], hashes: list[bytes]) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    h.update(repr(config.params).encode())
+    for d, key in sorted(zip(docs, hashes, strict=True), key=lambda pair: pair[0].key):
+        fields = (d.key, d.category, "\x1e".join(d.tags), repr(d.timestamp), d.group)
+        h.update("\x1f".join((*fields, str(d.override), str(d.eligible))).encode())
+        h.update(key)
+    return h.hexdigest()
+
+
+def attach_check_also(generator) -> None:
+    """Rank the final article list and set ``check_also`` on every article."""
+    config = read_config(generator.settings)
+    settings = generator.settings
+    articles = list(
+        chain(
+            generator.articles,
+            generator.translations,
+            getattr(generator, "hidden_articles", []),
+            getattr(generator, "hidden_translations", []),
+            getattr(generator, "drafts", []),
+            getattr(generator, "drafts_translations", []),
+        )
+    )
+    use_cache = config.cache and settings.get("CACHE_CONTENT", False)
+    folder = Path(settings["CACHE_PATH"]) / "check_also" if use_cache else None
+    load = use_cache and settings.get("LOAD_CONTENT_CACHE", True)
+    vectors = VectorCache(folder if load else None)
+    vectors.path = folder / "vectors.npz" if folder else None
+    stop_key = "\x1e".join(sorted(config.stop_words))
+    docs, hashes, kept = [], [], []
+    for article in articles:
+        article.check_also = None
+        try:
+            doc, key = _doc(article, config, vectors, stop_key, settings["ARTICLE_TRANSLATION_ID"])
+        except (AttributeError, TypeError, ValueError) as error:
+            logger.warning("check_also: skipped, %s (%s)", error, _path(article))
+            continue
+        docs.append(doc)
+        hashes.append(key)
+        kept.append(article)
+    vectors.save()
+    results = ResultCache(folder)
+    digest = _digest(config, docs, hashes)
+    stored = results.load(digest) if load else None
+    by_key = {d.key: i for i, d in enumerate(docs)}
+    choices = None
+    if stored is not None and len(stored) == len(docs):
+        try:
+            choices = [_decode(entry, by_key) for entry in stored]
+        except (KeyError, TypeError, ValueError):
+            choices = None
+    if choices is None:
+        choices = rank_related(docs, config.params)
+        results.save(digest, [_encode(c, docs) for c in choices])
+    for article, choice in zip(kept, choices, strict=True):
+        _attach(article, choice, kept, config)
+
+
+def _encode(choice: Choice, docs: list[Doc]) -> list:
+    best = None if choice.best is None else docs[choice.best].key
+    return [best, [docs[j].key for j in choice.related], choice.reason, choice.note]
+
+
+def _decode(entry: list, by_key: dict[str, int]) -> Choice:
+    best, related, reason, note = entry
+    return Choice(
+        None if best is None else by_key[best], tuple(by_key[k] for k in related), reason, note
+    )
+
+
+def _attach(article, choice: Choice, articles: list, config: Config) -> None:
+    path = _path(article)
+    if choice.note:
+        logger.warning("check_also: %s (%s)", choice.note, path)
+    if choice.reason not in ("similar", "override"):
+        logger.debug("check_also: %s (%s)", choice.reason, path)
+    if choice.best is None:
+        article.check_also = None
+        return
+    article.check_also = CheckAlso(
+        articles[choice.best],
+        [articles[j] for j in choice.related],
+        choice.reason,
+        config.teaser_length,
+    )
+
+
+def register() -> None:
+    """Connect the plugin to Pelican's signals."""
+    signals.initialized.connect(check_settings)
+    signals.article_generator_finalized.connect(attach_check_also)

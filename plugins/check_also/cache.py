@@ -1,0 +1,111 @@
+"""Per-article term vectors and the last result, kept between builds under CACHE_PATH."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .text import TermVector
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1  # bump when tokenising changes, so old vectors are not reused
+
+
+def content_hash(*parts: str) -> bytes:
+    """Return a 16-byte digest of text parts (title, body, tokeniser settings)."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.digest()
+
+
+class VectorCache:
+    """Term vectors of article texts keyed by content hash, stored as one .npz file."""
+
+    def __init__(self, folder: Path | None):
+        self.path = folder / "vectors.npz" if folder else None
+        self._stored: dict[bytes, tuple[TermVector, TermVector]] = {}
+        self._used: dict[bytes, tuple[TermVector, TermVector]] = {}
+        self.misses = 0
+        if self.path and self.path.exists():
+            try:
+                self._stored = _read(self.path)
+            except (OSError, ValueError, KeyError) as error:
+                logger.warning("check_also: unreadable cache, rebuilding it (%s)", error)
+
+    def get(self, key: bytes, compute) -> tuple[TermVector, TermVector]:
+        """Return the vectors for a content hash, computing them on a miss."""
+        found = self._used.get(key) or self._stored.get(key)
+        if found is None:
+            self.misses += 1
+            found = compute()
+        self._used[key] = found
+        return found
+
+    def save(self) -> None:
+        """Write the vectors of this build's articles only (dropping removed ones)."""
+        if not self.path or (self.misses == 0 and len(self._used) == len(self._stored)):
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys = list(self._used)
+        parts = {"format": np.array([FORMAT]), "keys": np.array(keys, dtype="S16")}
+        for slot, name in ((0, "title"), (1, "body")):
+            vecs = [self._used[k][slot] for k in keys]
+            parts[name + "_len"] = np.array([len(v[0]) for v in vecs], np.int64)
+            parts[name + "_ids"] = _cat([v[0] for v in vecs], np.uint32)
+            parts[name + "_cnt"] = _cat([v[1] for v in vecs], np.float32)
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(tmp, **parts)
+        os.replace(tmp, self.path)
+
+
+def _cat(arrays: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)
+
+
+def _read(path: Path) -> dict[bytes, tuple[TermVector, TermVector]]:
+    with np.load(path) as data:
+        if int(data["format"][0]) != FORMAT:
+            return {}
+        keys = data["keys"].tolist()
+        split = {}
+        for name in ("title", "body"):
+            bounds = np.r_[0, np.cumsum(data[name + "_len"])]
+            ids, cnt = data[name + "_ids"], data[name + "_cnt"]
+            split[name] = [
+                (ids[a:b], cnt[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+            ]
+    return dict(zip(keys, zip(split["title"], split["body"], strict=True), strict=True))
+
+
+class ResultCache:
+    """The choices of the last build, reused when nothing that ranking reads has changed."""
+
+    def __init__(self, folder: Path | None):
+        self.path = folder / "choices.json" if folder else None
+
+    def load(self, digest: str) -> list | None:
+        """Return the stored choices if they were made from input with this digest."""
+        if not self.path or not self.path.exists():
+            return None
+        try:
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return stored["choices"] if stored.get("digest") == digest else None
+
+    def save(self, digest: str, choices: list) -> None:
+        """Store choices with the digest of their input."""
+        if not self.path:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"digest": digest, "choices": choices}), encoding="utf-8")
+        os.replace(tmp, self.path)
