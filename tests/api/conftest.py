@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -12,6 +13,17 @@ import pytest
 
 from comments_api import create_app
 from tests.api.support import SECRET, SITE, LiveServer, PostgresCluster, pg_bin, write_manifest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _service_logs_unfiltered() -> None:
+    """Keep every log record of the service, as the privacy tests read them all.
+
+    Importing Pelican (the build tests do) makes later loggers drop repeated messages.
+    """
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if name.startswith("comments_api") and hasattr(logger, "disable_filter"):
+            logger.disable_filter()
 
 
 @pytest.fixture
