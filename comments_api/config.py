@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import ipaddress
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,6 +153,10 @@ def _hook(value: Any) -> Callable[..., Any] | None:
     module_name, _, attribute = text.partition(":")
     if not attribute:
         raise ValueError(f"must read like package.module:function, got {text!r}")
+    if str(PROJECT_ROOT) not in sys.path:
+        # Hooks such as the build's page refresher live in the project, which is not on the
+        # path when the service starts from another folder.
+        sys.path.append(str(PROJECT_ROOT))
     try:
         hook = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as error:
