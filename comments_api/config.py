@@ -70,6 +70,8 @@ def _database_url(value: Any) -> str:
         raise ValueError(f"names an unsupported database {url.get_backend_name()!r}")
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         raise ValueError("must name an SQLite file (an in-memory database loses every comment)")
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() not in ("psycopg", ""):
+        raise ValueError("must use the psycopg driver: postgresql+psycopg://...")
     return text
 
 

@@ -24,6 +24,15 @@ from .schema import migrate
 WRITE_LOCK_KEY = 7_301_955
 
 
+def normalise_url(url: str) -> str:
+    """Return `url` with the installed PostgreSQL driver (psycopg 3) named when none is."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+        return parsed.render_as_string(hide_password=False)
+    return url
+
+
 def sqlite_path(url: str) -> Path | None:
     """Return the file of an SQLite URL, or None for another database."""
     parsed = make_url(url)
@@ -34,6 +43,7 @@ def sqlite_path(url: str) -> Path | None:
 
 def make_engine(url: str, timeout: float, *, pooled: bool = True) -> Engine:
     """Return an engine for `url` that waits up to `timeout` seconds for locks."""
+    url = normalise_url(url)
     if sqlite_path(url) is not None:
         engine = create_engine(
             url,

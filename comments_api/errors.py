@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request, url_for
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .manifest import article_path, get_manifest, site_url
@@ -122,5 +123,6 @@ def register(app: Flask) -> None:
     """Install the error handlers on `app`."""
     app.register_error_handler(ApiError, error_response)
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(OperationalError, _unavailable)
+    for unavailable in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(unavailable, _unavailable)
     app.register_error_handler(SchemaError, _unavailable)

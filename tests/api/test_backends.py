@@ -153,3 +153,15 @@ def test_read_published_on_a_store_without_tables(tmp_path):
 @pytest.mark.postgres
 def test_read_published_on_an_empty_postgres_schema(postgres_url):
     assert read_published(postgres_url) == {}
+
+
+@pytest.mark.postgres
+def test_plain_postgresql_url_uses_psycopg(postgres_url, manifest):
+    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    app = create_app(
+        {"COMMENTS_SECRET_KEY": SECRET, "COMMENTS_DATABASE_URL": plain,
+         "COMMENTS_MANIFEST": manifest, "COMMENTS_MODERATION": "none"}
+    )  # fmt: skip
+    assert app.test_client().post("/api/comments", json=comment()).status_code == 201
+    storage.get_db(app).dispose()
+    assert [c["author"] for c in read_published(plain)[THREAD]] == ["Ada"]

@@ -65,6 +65,7 @@ def test_overrides_beat_the_environment():
         ("COMMENTS_DATABASE_URL", "not a url"),
         ("COMMENTS_DATABASE_URL", "mysql://x/y"),
         ("COMMENTS_DATABASE_URL", "sqlite://"),
+        ("COMMENTS_DATABASE_URL", "postgresql+psycopg2://u@h/db"),
         ("COMMENTS_SECRET_KEY", "short"),
         ("COMMENTS_SITE_URL", "ftp://example.org"),
         ("COMMENTS_SITE_URL", "example.org"),
