@@ -13,6 +13,7 @@ from .db import Database, make_engine, sqlite_path
 from .public import public_comment
 from .rules import PUBLISHED
 from .schema import comments
+from .validation import MAX_ID
 
 EXTENSION = "comments_db"
 
@@ -41,6 +42,8 @@ def insert_comment(conn: Connection, values: dict[str, Any]) -> int:
 
 def get_comment(conn: Connection, comment_id: int) -> dict[str, Any] | None:
     """Return the stored comment with this id, or None."""
+    if not 0 < comment_id <= MAX_ID:
+        return None
     row = conn.execute(select(comments).where(comments.c.id == comment_id)).first()
     return _as_dict(row) if row else None
 

@@ -26,6 +26,7 @@ MESSAGES = {
     "body": "Please type your comment.",
 }
 TYPE_MESSAGE = "Send this field as text."
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def parse_parent(value: object) -> tuple[int | None, str | None]:
     if isinstance(value, bool) or not isinstance(value, int | str):
         return None, "Send the comment number replied to as a number."
     text = str(value).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 18 or int(text) < 1:
+    digits = text.lstrip("0")
+    if not text.isascii() or not text.isdigit() or len(digits) > 10 or not 1 <= int(text) <= MAX_ID:
         return None, "Reply to an existing comment."
     return int(text), None
 

@@ -165,3 +165,14 @@ def test_plain_postgresql_url_uses_psycopg(postgres_url, manifest):
     assert app.test_client().post("/api/comments", json=comment()).status_code == 201
     storage.get_db(app).dispose()
     assert [c["author"] for c in read_published(plain)[THREAD]] == ["Ada"]
+
+
+def test_ids_beyond_the_column_range_are_simply_not_found(store_app):
+    client = store_app.test_client()
+    huge = "9" * 25
+    assert client.get(f"/api/comments/{huge}").status_code == 404
+    token = {"Authorization": "Bearer x"}
+    assert client.delete(f"/api/comments/{huge}", headers=token).status_code == 404
+    assert client.post("/api/comments", json=comment(parent=2**31)).status_code == 422
+    result = store_app.test_cli_runner().invoke(args=["comments", "approve", huge])
+    assert result.exit_code == 1

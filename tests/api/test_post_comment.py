@@ -309,3 +309,18 @@ def test_request_size_limit_is_exact(make_app, extra):
     assert len(payload) == 4096 + extra
     answer = app.test_client().post("/api/comments", data=payload, content_type="application/json")
     assert answer.status_code == (413 if extra else 201)
+
+
+def test_random_bodies_never_cause_a_server_error(client):
+    import random
+
+    rng = random.Random(20241205)
+    pieces = [b"thread=", b"rebels-capture-hama", b"&", b"=", b"%", b"%FF", b"%00", b"+", b"body",
+              b"author", b"email", b"parent", b"url", b"\xff", b"\x00", b"{", b"}", b"[", b'"',
+              b":", b",", b"null", b"1e999", b"-1", b"\\ud800", b"\\u0000", b"a@b.co",
+              b"\r\n"]  # fmt: skip
+    for i in range(400):
+        raw = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        kind = rng.choice(["application/json", "application/x-www-form-urlencoded"])
+        answer = client.post("/api/comments", data=raw, content_type=kind)
+        assert answer.status_code < 500, (i, raw, answer.status_code)

@@ -117,6 +117,7 @@ def test_one_comment_is_shown_only_when_published(make_app):
     set_status(app, [cid], "published")
     assert client.get(f"/api/comments/{cid}").get_json()["id"] == cid
     assert client.get("/api/comments/999").status_code == 404
+    assert client.get("/api/comments/99999999999999999999999").status_code == 404
 
 
 def test_counts_count_published_comments_per_thread(make_app):

@@ -185,6 +185,9 @@ def test_wrong_type_is_a_field_error(field, value):
         (1.5, None, True),
         (["1"], None, True),
         ("9" * 30, None, True),
+        ("2147483647", 2147483647, False),
+        ("2147483648", None, True),
+        ("0007", 7, False),
     ],
 )
 def test_parent_must_be_a_positive_comment_number(parent, expected, error):
