@@ -15,6 +15,7 @@ from .config import PROJECT_ROOT, ConfigError, load_config
 from .keys import load_or_create_secret
 from .manifest import EXTENSION as MANIFEST_EXTENSION
 from .manifest import ManifestCache
+from .pages import bp as pages_bp
 from .ratelimit import RateLimiter
 from .reading import bp as reading_bp
 from .routes import bp as routes_bp
@@ -54,5 +55,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     app.register_blueprint(routes_bp)
     app.register_blueprint(reading_bp)
+    app.register_blueprint(pages_bp)
     app.cli.add_command(comments_cli)
     return app

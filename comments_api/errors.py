@@ -65,9 +65,9 @@ def wants_html() -> bool:
     return request.method == "POST" and request.mimetype in FORM_TYPES
 
 
-def error_response(error: ApiError) -> Response:
-    """Return the answer for `error` in the client's format."""
-    if wants_html():
+def error_response(error: ApiError, *, html: bool | None = None) -> Response:
+    """Return the answer for `error` in the client's format (or as a page when `html`)."""
+    if wants_html() if html is None else html:
         response = Response(_render_page(error), status=error.status, mimetype="text/html")
     else:
         body: dict[str, Any] = {"error": error.message}
@@ -84,17 +84,28 @@ def _render_page(error: ApiError) -> str:
     manifest = get_manifest()
     thread = manifest.threads.get(str(error.values.get("thread") or ""))
     show_form = error.status in (409, 422, 429) and thread is not None
-    return render_template(
+    return render_form_page(
         "comment_error.html" if show_form else "error.html",
-        error=error,
-        thread=thread,
+        thread,
         values=error.values,
         errors=error.errors,
+        error=error,
+    )
+
+
+def render_form_page(template: str, thread: Any, **context: Any) -> str:
+    """Render a page of ours that may hold the comment form, with what the form needs."""
+    context.setdefault("values", {})
+    context.setdefault("errors", {})
+    return render_template(
+        template,
+        thread=thread,
         honeypot=HONEYPOT,
         field_ids=FIELD_IDS,
         labels=LABELS,
         action=url_for("comments.create_comment"),
         article_url=article_path(site_url(), thread.url) if thread else "/",
+        **context,
     )
 
 

@@ -160,6 +160,23 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
+        "/api/threads/{thread}/reply": {
+            "get": {
+                "summary": "HTML page: the comment form set to reply to a comment",
+                "operationId": "replyForm",
+                "parameters": [
+                    {"name": "thread", "in": "path", "required": True,
+                     "schema": {"type": "string"}},
+                    {"name": "parent", "in": "query", "required": True,
+                     "schema": {"type": "integer"}},
+                ],
+                "responses": {
+                    "200": {"description": "The page.", "content": {"text/html": {}}},
+                    "403": {"description": "Comments are closed (HTML page)."},
+                    "404": {"description": "Unknown thread or comment (HTML page)."},
+                },
+            }
+        },
         "/api/counts": {
             "get": {
                 "summary": "Published comment counts",

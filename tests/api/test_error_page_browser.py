@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -38,6 +39,7 @@ def site_url(tmp_path) -> str:
         "COMMENTS_SECRET_KEY": SECRET,
         "COMMENTS_RATE_LIMIT": "off",
         "COMMENTS_FLOOD_SECONDS": 0,
+        "COMMENTS_MODERATION": "none",
     }
     with LiveServer(create_site_app(Path(output), config)) as server:
         yield server.url
@@ -95,3 +97,48 @@ def test_error_page_has_no_axe_violations_and_runs_no_injected_script(page, site
     expect(page.get_by_role("link", name="Rebels capture Hama")).to_have_attribute(
         "href", f"/{THREAD}.html"
     )
+
+
+def test_reply_page_without_javascript_posts_a_nested_reply(no_js_page, site_url):
+    import json
+    import urllib.request
+
+    body = json.dumps({"thread": THREAD, "author": "Ada", "email": "ada@example.org",
+                       "body": "First"}).encode()  # fmt: skip
+    request = urllib.request.Request(
+        f"{site_url}/api/comments", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request) as answer:
+        first = json.loads(answer.read())["id"]
+    page = no_js_page
+    page.goto(f"{site_url}/api/threads/{THREAD}/reply?parent={first}")
+    expect(page.get_by_role("link", name="Cancel reply")).to_be_visible()
+    page.get_by_role("textbox", name="Comment", exact=True).fill("A reply without script")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Ben")
+    page.get_by_role("textbox", name="Email", exact=True).fill("ben@example.org")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page).to_have_url(re.compile(rf"/{THREAD}\.html#comment-\d+$"))
+    reply = int(page.url.rsplit("-", 1)[1])
+    with urllib.request.urlopen(f"{site_url}/api/comments/{reply}") as answer:
+        assert json.loads(answer.read())["parent"] == first
+
+
+def test_reply_page_has_no_axe_violations(page, site_url):
+    import json
+    import urllib.request
+
+    body = json.dumps({"thread": THREAD, "author": "Ada", "email": "ada2@example.org",
+                       "body": "Worth *reading*"}).encode()  # fmt: skip
+    request = urllib.request.Request(
+        f"{site_url}/api/comments", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request) as answer:
+        first = json.loads(answer.read())["id"]
+    page.goto(f"{site_url}/api/threads/{THREAD}/reply?parent={first}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reply to Ada")
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']}))
+        .violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))"""
+    )
+    assert violations == []
