@@ -42,13 +42,17 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def make_engine(url: str, timeout: float, *, pooled: bool = True) -> Engine:
-    """Return an engine for `url` that waits up to `timeout` seconds for locks."""
+    """Return an engine for `url` that waits up to `timeout` seconds for locks.
+
+    Statement parameters are left out of error messages: they hold commenters' emails.
+    """
     url = normalise_url(url)
     if sqlite_path(url) is not None:
         engine = create_engine(
             url,
             connect_args={"timeout": timeout, "check_same_thread": False},
             poolclass=None if pooled else NullPool,
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")
@@ -72,6 +76,7 @@ def make_engine(url: str, timeout: float, *, pooled: bool = True) -> Engine:
         connect_args={"connect_timeout": max(1, round(timeout))},
         pool_pre_ping=True,
         poolclass=None if pooled else NullPool,
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")

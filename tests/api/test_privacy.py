@@ -93,3 +93,12 @@ def test_client_address_is_not_stored_in_clear(client, app, database_url):
     )
     assert IP.encode() not in raw
     assert EMAIL.encode() in raw  # kept for moderation, as intended
+
+
+def test_database_errors_do_not_quote_the_values(app):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError) as error, storage.get_db(app).write() as conn:
+        storage.insert_comment(conn, {"thread": THREAD, "email": EMAIL, "author": None})
+    assert EMAIL not in str(error.value)
