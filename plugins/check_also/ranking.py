@@ -9,7 +9,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 
 import numpy as np
 import scipy.sparse as sp
@@ -52,7 +52,7 @@ class Params:
     min_similarity: float = 0.05
     max_share: float = 0.01
     candidates: int = 40
-    rescored: int = 10
+    rescored: int = 6
     query_terms: int = 24
     index_terms: int = 48
     posting_limit: int = 100
@@ -73,8 +73,9 @@ def _scored_pairs(docs: Sequence[Doc], p: Params) -> tuple[np.ndarray, ...]:
     n = len(docs)
     x = vectors.weighted_matrix([d.title for d in docs], [d.body for d in docs], p.title_weight)
     eligible = np.fromiter((d.eligible for d in docs), bool, n)
+    rescored = max(p.rescored, p.related_count + 2)
     src, dst, partial = vectors.candidates(
-        x, max(p.candidates, p.rescored), p.query_terms, p.index_terms, p.posting_limit, eligible
+        x, max(p.candidates, rescored), p.query_terms, p.index_terms, p.posting_limit, eligible
     )
     # Latent topics rescue pairs that share a subject but few exact words; they need a
     # corpus to learn from, so small sites get few dimensions or none.
@@ -82,7 +83,7 @@ def _scored_pairs(docs: Sequence[Doc], p: Params) -> tuple[np.ndarray, ...]:
     topic = np.zeros(len(src), np.float32)
     if dims >= 2:
         topic = vectors.pair_dot(vectors.topic_vectors(x, dims), src, dst)
-    keep = vectors.top_in_rows(_indptr(src, n), partial + p.topic_weight * topic, p.rescored)
+    keep = vectors.top_in_rows(_indptr(src, n), partial + p.topic_weight * topic, rescored)
     src, dst, topic = src[keep], dst[keep], topic[keep]
     cosine = vectors.pair_cosine(x, src, dst)
     score = cosine + p.topic_weight * topic
@@ -168,12 +169,16 @@ def _spread(ranked: list[list[int]], top: list[float], p: Params) -> list[int | 
     return best
 
 
-def _fallbacks(docs: Sequence[Doc]) -> dict[str, list[int]]:
-    """Return eligible documents per category, most recent first, ties by key."""
-    pools: dict[str, list[int]] = defaultdict(list)
+def _fallbacks(docs: Sequence[Doc]) -> dict[tuple[str, str | None], list[int]]:
+    """Return eligible documents per (category, language) and per (category, None).
+
+    Each list is most recent first, ties by key.
+    """
+    pools: dict[tuple[str, str | None], list[int]] = defaultdict(list)
     for i, d in enumerate(docs):
         if d.eligible:
-            pools[d.category].append(i)
+            pools[(d.category, d.lang)].append(i)
+            pools[(d.category, None)].append(i)
     for pool in pools.values():
         pool.sort(key=lambda i: (-docs[i].timestamp, i))
     return pools
@@ -217,8 +222,7 @@ def _choose(docs, i, ranked, best, pools, slugs, p: Params) -> Choice:
         return Choice(None, (), "none")
     # Most recent articles of the same category: the fallback pick, and the filler of a
     # related list that similarity alone leaves short.
-    pool = [j for j in pools.get(d.category, []) if _group(docs[j]) != _group(d)]
-    pool = [j for j in pool if docs[j].lang == d.lang] or pool
+    pool = _recent(docs, d, pools, p.related_count + 1)
     if d.override:
         target = _resolve(docs, i, slugs)
         if target is not None:
@@ -229,6 +233,15 @@ def _choose(docs, i, ranked, best, pools, slugs, p: Params) -> Choice:
     if pool:
         return Choice(pool[0], _related(pool[0], [], pool, p), "fallback-category", note)
     return Choice(None, (), "nothing-eligible", note)
+
+
+def _recent(docs: Sequence[Doc], d: Doc, pools: dict, count: int) -> list[int]:
+    """Return up to count most recent others of d's category, in d's language if any."""
+    for pool in (pools.get((d.category, d.lang), []), pools.get((d.category, None), [])):
+        found = list(islice((j for j in pool if _group(docs[j]) != _group(d)), count))
+        if found:
+            return found
+    return []
 
 
 def _related(best: int, ranked: list[int], pool: list[int], p: Params) -> tuple[int, ...]:
