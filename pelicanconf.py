@@ -75,5 +75,3 @@ COMMENTS_API_PATH = "/api"
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
 COMMENTS_MAX_DEPTH = 5
-# The form's hidden trap field: people never see it, bots fill it, the service refuses it.
-COMMENTS_HONEYPOT_FIELD = "website_confirm"

@@ -132,9 +132,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "COMMENTS_ON_PUBLISH",
-        None,
+        # The build's page refresher: an approved comment shows in the static page at once.
+        "plugins.comments.rebake:rebake_thread",
         types.read_hook,
-        "module:function called as f(app, thread) after a thread's published comments change",
+        "module:function called as f(app, thread) after a thread's published comments change; "
+        "'off' turns it off",
     ),
 )
 NAMES = frozenset(s.name for s in SETTINGS)

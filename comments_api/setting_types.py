@@ -145,7 +145,7 @@ def read_hook(value: Any) -> Callable[..., Any] | None:
     if value is None or callable(value):
         return value
     text = read_text(value)
-    if not text:
+    if not text or text.lower() == "off":
         return None
     module_name, _, attribute = text.partition(":")
     if not attribute:

@@ -16,12 +16,12 @@ from pelican.generators import Generator
 
 from .discussion import make_discussion
 from .manifest import manifest_data, write_manifest
-from .store import read_comments
+from .store import honeypot_field, read_comments
 from .threads import check_close_after_days, thread_state
 
 log = logging.getLogger(__name__)
 CONTEXT_KEY = "comment_threads"
-RENDER_SETTINGS = ("COMMENTS_API_PATH", "COMMENTS_MAX_DEPTH", "COMMENTS_HONEYPOT_FIELD")
+RENDER_SETTINGS = ("COMMENTS_API_PATH", "COMMENTS_MAX_DEPTH")
 
 
 def thread_id(article) -> str:
@@ -36,6 +36,8 @@ def attach_discussions(generator) -> None:
     settings = generator.settings
     articles = list(generator.articles) + list(generator.translations)
     generator.context[CONTEXT_KEY] = []
+    # The form's hidden trap field is named by the service, which refuses posts that fill it.
+    generator.context["COMMENTS_HONEYPOT_FIELD"] = honeypot_field()
     if not settings.get("COMMENTS_ENABLED", True):
         for article in articles:
             article.comments = None
@@ -72,7 +74,10 @@ def render_settings(settings) -> dict:
         "jinja": {
             k: v for k, v in settings.get("JINJA_ENVIRONMENT", {}).items() if k != "extensions"
         },
-        "context": {name: settings.get(name) for name in RENDER_SETTINGS},
+        "context": {
+            **{name: settings.get(name) for name in RENDER_SETTINGS},
+            "COMMENTS_HONEYPOT_FIELD": honeypot_field(),
+        },
     }
 
 

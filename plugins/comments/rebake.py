@@ -99,5 +99,9 @@ def rebake_thread(app, thread: str) -> None:
         log.warning("comments: no usable manifest for rebaking (%s)", type(error).__name__)
         return
     comments = read_published(app.config["COMMENTS_DATABASE_URL"], [thread]).get(thread, [])
-    page = rebake_page(manifest, manifest_path.parent.parent, thread, comments)
-    log.info("comments: rebaked %s with %s comments", page.name, len(comments))
+    try:
+        page = rebake_page(manifest, manifest_path.parent.parent, thread, comments)
+    except RebakeError as error:
+        log.warning("comments: page of %s not updated: %s", thread, error)
+        return
+    log.info("comments: updated %s with %s comments", page.name, len(comments))

@@ -17,12 +17,24 @@ def database_url(settings: Mapping) -> str | None:
     return settings.get("COMMENTS_DATABASE_URL") or os.environ.get("COMMENTS_DATABASE_URL")
 
 
-def read_comments(settings: Mapping, threads: Sequence[str]) -> dict[str, list[dict]]:
-    """Return the published comments of `threads`, or none when there is no store yet."""
+def _find_service() -> None:
     # The service package sits beside plugins/ in the project; a build started from any
     # folder must still find it.
     if str(PROJECT_ROOT) not in sys.path:
         sys.path.append(str(PROJECT_ROOT))
+
+
+def honeypot_field() -> str:
+    """Return the name of the form's trap field, as the comment service expects it."""
+    _find_service()
+    from comments_api.errors import HONEYPOT
+
+    return HONEYPOT
+
+
+def read_comments(settings: Mapping, threads: Sequence[str]) -> dict[str, list[dict]]:
+    """Return the published comments of `threads`, or none when there is no store yet."""
+    _find_service()
     from comments_api.storage import read_published
 
     try:
