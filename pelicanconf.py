@@ -63,15 +63,10 @@ MARKDOWN = {
     "output_format": "html5",
 }
 
-# Home page: the newest article leads, the next ones follow as "Latest".
-HOME_LATEST_COUNT = 7
-
 # Comments (plugins/comments): the build writes the threads the service accepts and bakes the
 # published comments into the pages.
 COMMENTS_ENABLED = True
 COMMENTS_CLOSE_AFTER_DAYS = 0
 COMMENTS_API_PATH = "/api"
 
-CACHE_CONTENT = False
-LOAD_CONTENT_CACHE = False
 COMMENTS_MAX_DEPTH = 5

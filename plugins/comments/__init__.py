@@ -24,17 +24,18 @@ CONTEXT_KEY = "comment_threads"
 RENDER_SETTINGS = ("COMMENTS_API_PATH", "COMMENTS_MAX_DEPTH")
 
 
-def thread_id(article) -> str:
-    """Return the thread of an article: its slug, with the language for a translation."""
-    if getattr(article, "in_default_lang", True):
-        return article.slug
-    return f"{article.slug}-{article.lang}"
+def thread_ids(generator) -> dict:
+    """Return the thread of each article: its slug, with the language for a translation."""
+    ids = {article: article.slug for article in generator.articles}
+    ids.update({t: f"{t.slug}-{t.lang}" for t in generator.translations})
+    return ids
 
 
 def attach_discussions(generator) -> None:
     """Give every published article (and translation) its comment section."""
     settings = generator.settings
-    articles = list(generator.articles) + list(generator.translations)
+    threads = thread_ids(generator)
+    articles = list(threads)
     generator.context[CONTEXT_KEY] = []
     # The form's hidden trap field is named by the service, which refuses posts that fill it.
     generator.context["COMMENTS_HONEYPOT_FIELD"] = honeypot_field()
@@ -52,13 +53,13 @@ def attach_discussions(generator) -> None:
             article.metadata.get("comments"), published, now, close_after
         )
     enabled = [a for a in articles if states[a].enabled]
-    comments = read_comments(settings, [thread_id(a) for a in enabled])
+    comments = read_comments(settings, [threads[a] for a in enabled])
     for article in articles:
         if not states[article].enabled:
             article.comments = None
             continue
-        published = comments.get(thread_id(article), [])
-        discussion = make_discussion(thread_id(article), states[article], published, now, max_depth)
+        published = comments.get(threads[article], [])
+        discussion = make_discussion(threads[article], states[article], published, now, max_depth)
         article.comments = discussion
         generator.context[CONTEXT_KEY].append(
             (discussion, article.url, article.title, article.date.isoformat())
