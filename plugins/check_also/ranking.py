@@ -53,6 +53,7 @@ class Params:
     max_share: float = 0.01
     candidates: int = 40
     rescored: int = 6
+    spare_choices: int = 14
     query_terms: int = 24
     index_terms: int = 48
     posting_limit: int = 100
@@ -69,7 +70,11 @@ class Choice:
 
 
 def _scored_pairs(docs: Sequence[Doc], p: Params) -> tuple[np.ndarray, ...]:
-    """Return (source, target, score, text cosine) for plausible pairs, in canonical order."""
+    """Return (source, target, score, exact) of plausible pairs, sources ascending.
+
+    `exact` marks each source's best pairs, scored with the full text cosine; the others
+    are spare choices scored from the candidate search's partial cosine.
+    """
     n = len(docs)
     x = vectors.weighted_matrix([d.title for d in docs], [d.body for d in docs], p.title_weight)
     eligible = np.fromiter((d.eligible for d in docs), bool, n)
@@ -77,15 +82,33 @@ def _scored_pairs(docs: Sequence[Doc], p: Params) -> tuple[np.ndarray, ...]:
     src, dst, partial = vectors.candidates(
         x, max(p.candidates, rescored), p.query_terms, p.index_terms, p.posting_limit, eligible
     )
+    langs, groups = _codes([d.lang for d in docs]), _codes([_group(d) for d in docs])
+    # Same language only, unless an article has no other article in its language at all.
+    per_lang = Counter(d.lang for d in docs if d.eligible)
+    per_group = Counter((_group(d), d.lang) for d in docs if d.eligible)
+    alone = np.fromiter(
+        (per_lang[d.lang] - per_group[(_group(d), d.lang)] <= 0 for d in docs), bool, n
+    )
+    ok = ((langs[src] == langs[dst]) | alone[src]) & (groups[src] != groups[dst])
+    src, dst, partial = src[ok], dst[ok], partial[ok]
     # Latent topics rescue pairs that share a subject but few exact words; they need a
     # corpus to learn from, so small sites get few dimensions or none.
     dims = min(p.topic_dims, n // 20) if p.topic_weight > 0 else 0
     topic = np.zeros(len(src), np.float32)
     if dims >= 2:
         topic = vectors.pair_dot(vectors.topic_vectors(x, dims), src, dst)
-    keep = vectors.top_in_rows(_indptr(src, n), partial + p.topic_weight * topic, rescored)
-    src, dst, topic = src[keep], dst[keep], topic[keep]
-    cosine = vectors.pair_cosine(x, src, dst)
+    guess = partial + p.topic_weight * topic
+    spare = vectors.top_in_rows(_indptr(src, n), guess, p.spare_choices + rescored)
+    src, dst, partial, topic, guess = (
+        src[spare],
+        dst[spare],
+        partial[spare],
+        topic[spare],
+        guess[spare],
+    )
+    exact = vectors.top_in_rows(_indptr(src, n), guess, rescored)
+    cosine = partial.copy()
+    cosine[exact] = vectors.pair_cosine(x, src[exact], dst[exact])
     score = cosine + p.topic_weight * topic
     if p.tag_weight and any(d.tags for d in docs):
         score += p.tag_weight * vectors.pair_cosine(_tag_matrix(docs), src, dst)
@@ -96,16 +119,8 @@ def _scored_pairs(docs: Sequence[Doc], p: Params) -> tuple[np.ndarray, ...]:
         days = np.fromiter((d.timestamp for d in docs), np.float64, n) / 86400.0
         gap = np.abs(days[src] - days[dst])
         score -= p.recency_weight * (1.0 - np.exp2(-gap / p.recency_half_life))
-    langs, groups = _codes([d.lang for d in docs]), _codes([_group(d) for d in docs])
-    # Same language only, unless an article has no other article in its language at all.
-    per_lang = Counter(d.lang for d in docs if d.eligible)
-    per_group = Counter((_group(d), d.lang) for d in docs if d.eligible)
-    alone = np.fromiter(
-        (per_lang[d.lang] - per_group[(_group(d), d.lang)] <= 0 for d in docs), bool, n
-    )
-    ok = (langs[src] == langs[dst]) | alone[src]
-    ok &= (groups[src] != groups[dst]) & (cosine >= p.min_similarity)
-    return src[ok], dst[ok], score[ok].astype(np.float64), cosine[ok]
+    ok = cosine >= p.min_similarity
+    return src[ok], dst[ok], score[ok].astype(np.float64), exact[ok]
 
 
 def _group(d: Doc) -> str:
@@ -136,11 +151,12 @@ def _tag_matrix(docs: Sequence[Doc]) -> sp.csr_matrix:
 
 def _ranked_lists(docs: Sequence[Doc], p: Params) -> tuple[list[list[int]], list[float]]:
     """Return, per document, its similar enough candidates best first and the top score."""
-    src, dst, score, _ = _scored_pairs(docs, p)
+    src, dst, score, exact = _scored_pairs(docs, p)
     # Rounding keeps equal scores equal whatever the float summation order was; equal
-    # scores then follow the canonical (key) order of the targets.
+    # scores then follow the canonical (key) order of the targets. Exactly scored pairs
+    # come first, spare choices after them.
     score = np.round(score, 6)
-    order = np.lexsort((dst, -score, src))
+    order = np.lexsort((dst, -score, ~exact, src))
     ranked: list[list[int]] = [[] for _ in docs]
     top = [-math.inf] * len(docs)
     for s, d, v in zip(
@@ -163,7 +179,10 @@ def _spread(ranked: list[list[int]], top: list[float], p: Params) -> list[int | 
     for s in sorted(range(n), key=lambda i: (-top[i], i)):
         if not ranked[s]:
             continue
-        pick = next((t for t in ranked[s] if load[t] < cap), ranked[s][0])
+        # When every candidate is full, the least loaded one (the earliest on a tie).
+        pick = next((t for t in ranked[s] if load[t] < cap), None)
+        if pick is None:
+            pick = min(ranked[s], key=lambda t: load[t])
         load[pick] += 1
         best[s] = pick
     return best

@@ -57,13 +57,17 @@ def weighted_matrix(
     return normalise_rows(x)
 
 
+def row_sums(x: sp.csr_matrix, values: np.ndarray) -> np.ndarray:
+    """Return the sum of `values` (aligned with x.data) over each row, 0 for empty rows."""
+    rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+    return np.bincount(rows, weights=values, minlength=x.shape[0])
+
+
 def normalise_rows(x: sp.csr_matrix) -> sp.csr_matrix:
     """Scale every non-empty row to unit length."""
-    norms = np.sqrt(np.add.reduceat(x.data**2, x.indptr[:-1])) if x.nnz else np.zeros(0)
-    lengths = np.diff(x.indptr)
-    if x.nnz:
-        norms = np.where(lengths > 0, norms, 1.0)
-        x.data /= np.repeat(norms, lengths).astype(np.float32)
+    norms = np.sqrt(row_sums(x, x.data.astype(np.float64) ** 2))
+    norms[norms == 0] = 1.0
+    x.data /= np.repeat(norms, np.diff(x.indptr)).astype(x.data.dtype)
     return x
 
 
@@ -100,19 +104,23 @@ def top_in_rows(indptr: np.ndarray, value: np.ndarray, limit: int) -> np.ndarray
 def prune(x: sp.csr_matrix, terms_per_doc: int) -> sp.csr_matrix:
     """Keep each document's strongest terms only and renormalise."""
     keep = top_in_rows(x.indptr, x.data, terms_per_doc)
-    indptr = np.r_[0, np.cumsum(np.add.reduceat(keep, x.indptr[:-1]) if x.nnz else 0)]
-    if not x.nnz:
-        return x.copy()
+    indptr = np.r_[0, np.cumsum(row_sums(x, keep.astype(np.float64)))].astype(np.int64)
     out = sp.csr_matrix((x.data[keep], x.indices[keep], indptr), shape=x.shape)
     return normalise_rows(out)
 
 
 def _orthonormal(y: np.ndarray) -> np.ndarray:
-    # Cholesky QR: one small Gram matrix instead of a Householder pass over all rows.
-    gram = (y.T @ y).astype(np.float64)
-    gram += np.eye(len(gram)) * (1e-9 * np.trace(gram) + 1e-12)
-    inv = np.linalg.inv(np.linalg.cholesky(gram)).T
-    return (y @ inv.astype(y.dtype)).astype(np.float32)
+    """Return an orthonormal basis of y's columns."""
+    # Cholesky QR: one small Gram matrix instead of a Householder pass over all rows; a
+    # rank-deficient block (near-identical articles) takes the slower exact route.
+    y64 = y.astype(np.float64)
+    gram = y64.T @ y64
+    gram += np.eye(len(gram)) * (1e-7 * np.trace(gram) + 1e-12)
+    try:
+        inv = np.linalg.inv(np.linalg.cholesky(gram)).T
+        return (y64 @ inv).astype(np.float32)
+    except np.linalg.LinAlgError:
+        return np.linalg.qr(y64)[0].astype(np.float32)
 
 
 def topic_vectors(x: sp.csr_matrix, dims: int, seed: int = 0) -> np.ndarray:

@@ -1,0 +1,64 @@
+"""Small helpers for the check_also tests: hand-made documents and tiny Pelican builds."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pelican import Pelican
+from pelican.settings import read_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "plugins"))
+
+from check_also.ranking import Doc  # noqa: E402
+from check_also.text import term_vector  # noqa: E402
+
+
+def day(text: str) -> float:
+    """Return the timestamp of an ISO date (UTC)."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+
+
+def doc(slug: str, title: str, body: str, **fields) -> Doc:
+    """Return a ranking document made from plain text."""
+    fields.setdefault("timestamp", day("2025-01-01"))
+    fields.setdefault("category", "News")
+    fields.setdefault("lang", "en")
+    key = f"{slug}\x1f{fields['lang']}"
+    return Doc(key=key, slug=slug, title=term_vector(title), body=term_vector(body), **fields)
+
+
+def write_article(folder: Path, slug: str, title: str, body: str, **meta) -> Path:
+    """Write a Markdown article with Pelican metadata and return its path."""
+    meta = {"Title": title, "Date": "2025-01-01 10:00", "Category": "News", "Slug": slug, **meta}
+    head = "".join(
+        f"{key.replace('_', ' ').title().replace(' ', '_')}: {value}\n"
+        for key, value in meta.items()
+    )
+    path = folder / f"{slug}.md"
+    path.write_text(head + "\n" + textwrap.dedent(body).strip() + "\n", encoding="utf-8")
+    return path
+
+
+def build(content: Path, output: Path, **override) -> Pelican:
+    """Build a content folder with the project's settings and theme, check_also only."""
+    settings = read_settings(
+        str(ROOT / "pelicanconf.py"),
+        override={
+            "PATH": str(content),
+            "OUTPUT_PATH": str(output),
+            "CACHE_PATH": str(output.parent / "cache"),
+            "PLUGINS": ["check_also"],
+            "ARTICLE_PATHS": [""],
+            "PAGE_PATHS": [],
+            "STATIC_PATHS": [],
+            "EXTRA_PATH_METADATA": {},
+            **override,
+        },
+    )
+    pelican = Pelican(settings)
+    pelican.run()
+    return pelican
