@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
+from check_also.ranking import Doc
+from check_also.text import term_vector
 from pelican import Pelican
 from pelican.settings import read_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "plugins"))
-
-from check_also.ranking import Doc  # noqa: E402
-from check_also.text import term_vector  # noqa: E402
 
 
 def day(text: str) -> float:
