@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import time
 from itertools import chain
 from pathlib import Path
 
@@ -142,8 +143,17 @@ def attach_check_also(generator) -> None:
         except (KeyError, TypeError, ValueError):
             choices = None
     if choices is None:
+        started = time.perf_counter()
         choices = rank_related(docs, config.params)
         results.save(digest, [_encode(c, docs) for c in choices])
+        logger.debug(
+            "check_also: ranked %d articles in %.2f s (%d tokenised)",
+            len(docs),
+            time.perf_counter() - started,
+            vectors.misses,
+        )
+    else:
+        logger.debug("check_also: reused the choices of the last build for %d articles", len(docs))
     for article, choice in zip(kept, choices, strict=True):
         _attach(article, choice, kept, config)
 

@@ -1,0 +1,47 @@
+"""Plain-text helpers: tokens in several scripts, HTML stripping, teasers."""
+
+from __future__ import annotations
+
+import pytest
+from check_also.text import strip_html, teaser, tokenize
+
+
+def test_words_are_case_folded_and_english_stop_words_dropped():
+    assert tokenize("The Rebels took THE city; the rebels") == {"rebels": 2, "took": 1, "city": 1}
+
+
+def test_words_with_combining_marks_stay_whole():
+    assert set(tokenize("हिन्दी भाषा")) == {"हिन्दी", "भाषा"}
+    assert set(tokenize("Ça déjà")) == {"ça", "déjà"}
+
+
+def test_unspaced_scripts_become_character_pairs():
+    assert set(tokenize("東京都")) == {"東京", "京都"}
+
+
+def test_stop_words_can_be_replaced():
+    assert tokenize("le chat et le chien", frozenset({"le", "et"})) == {"chat": 1, "chien": 1}
+
+
+def test_strip_html_keeps_visible_text_only():
+    html = "<p>Fish &amp; chips</p><script>var x = 1;</script><!-- note --><b>now</b>"
+    assert strip_html(html) == "Fish & chips now"
+
+
+@pytest.mark.parametrize(
+    ("text", "length", "expected"),
+    [
+        (
+            "Insurgents seized the city after three days of fighting.",
+            30,
+            "Insurgents seized the city…",
+        ),
+        ("Short summary.", 160, "Short summary…"),
+        ("Onewordthatislongerthanthelimit", 10, "Onewordtha…"),
+        ("Ends on a comma, here", 16, "Ends on a comma…"),
+    ],
+)
+def test_teaser_cuts_at_a_word_and_ends_with_an_ellipsis(text, length, expected):
+    result = teaser(text, length)
+    assert result == expected
+    assert len(result) <= length + 1
