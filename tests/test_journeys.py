@@ -271,17 +271,32 @@ def test_comment_error_page_has_no_axe_violations(page: Page, live):
     assert run_axe(page) == []
 
 
-def test_no_page_or_answer_of_the_journeys_holds_an_email(live):
-    """Runs after the journeys above (file order): every commenter's address stays private."""
-    emails = ["first.reader@example.org", "bea@example.org", "mallory@example.org"]
+def test_no_page_or_answer_holds_a_commenters_email(page: Page, no_js_page: Page, live):
+    """Post with and without JavaScript, approve, then search every page and answer."""
+    slug = "harriers-promotion"
+    page.goto(f"{live.url}/{slug}.html")
+    fill_comment(page, "What a season for the Harriers.", "Cal", "cal.private@example.org")
+    with page.expect_response(re.compile("/api/comments$")) as answer:
+        page.get_by_role("button", name="Post Comment").click()
+    live.responses.append(answer.value.text())
+    no_js_page.goto(f"{live.url}/{slug}.html")
+    fill_comment(no_js_page, "Up the Harriers!", "Dee", "dee.private@example.org")
+    no_js_page.get_by_role("button", name="Post Comment").click()
+    live.responses.append(no_js_page.content())
+    live.editor("approve", str(pending_id(live, "What a season for the Harriers.")))
+    page.goto(f"{live.url}/{slug}.html")
+    live.responses.append(page.content())
+
     listed = json.loads(live.editor("list", "--json").stdout)
-    assert {c["email"] for c in listed} >= set(emails), "the journeys posted these comments"
+    emails = {c["email"] for c in listed}
+    assert {"cal.private@example.org", "dee.private@example.org"} <= emails
     manifest = json.loads((live.output / "comments/threads.json").read_text(encoding="utf-8"))
     for thread in manifest["threads"]:
         api_json(live, f"/api/threads/{thread}/comments")
     api_json(live, "/api/counts?" + "&".join(f"thread={t}" for t in manifest["threads"]))
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in _files(live.output)]
     texts += live.responses
+    assert any("What a season for the Harriers." in text for text in texts)
     for email in emails:
         for variant in (email, email.replace("@", "%40"), email.replace("@", "&#64;")):
             assert not any(variant in text for text in texts), variant
@@ -289,3 +304,21 @@ def test_no_page_or_answer_of_the_journeys_holds_an_email(live):
 
 def _files(folder: Path):
     return [p for p in folder.rglob("*") if p.is_file()]
+
+
+def test_check_also_slides_in_after_the_article_and_closes(page: Page, live):
+    page.set_viewport_size({"width": 1280, "height": 700})
+    page.goto(f"{live.url}/{HAMA}.html")
+    corner = page.locator(".check-also-corner")
+    expect(corner).to_be_hidden()
+    # While the box stands on screen after the article, no second copy appears.
+    page.locator("#check-also").scroll_into_view_if_needed()
+    expect(corner).to_be_hidden()
+    # Further down, among the comments, it slides in at the corner.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    expect(corner).to_be_visible()
+    expect(corner.get_by_role("link")).to_have_attribute(
+        "href", re.compile("islamic-state-attack-southern-syria.html$")
+    )
+    corner.get_by_role("button", name="Close Check Also").click()
+    expect(corner).to_be_hidden()
