@@ -322,3 +322,15 @@ def test_check_also_slides_in_after_the_article_and_closes(page: Page, live):
     )
     corner.get_by_role("button", name="Close Check Also").click()
     expect(corner).to_be_hidden()
+
+
+def test_list_pages_show_live_comment_counts(page: Page, live):
+    slug = "port-alden-marathon-course-record"
+    page.goto(f"{live.url}/{slug}.html")
+    fill_comment(page, "Great run.", "Eve", "eve.private@example.org")
+    with page.expect_response(re.compile("/api/comments$")):
+        page.get_by_role("button", name="Post Comment").click()
+    live.editor("approve", str(pending_id(live, "Great run.")), COMMENTS_ON_PUBLISH="off")
+    page.goto(f"{live.url}/category/sport.html")
+    count = page.locator(f"a.comment-count[data-thread='{slug}']")
+    expect(count).to_have_text("1 Comment")
