@@ -163,9 +163,12 @@ def load_config(
             raw = overrides[setting.name]
         elif setting.name in environ:
             raw = environ[setting.name]
-        else:
-            config[setting.name] = setting.default
+        elif setting.default is None:
+            config[setting.name] = None
             continue
+        else:
+            # Defaults go through the same reader, so a hook named by text is loaded too.
+            raw = setting.default
         try:
             config[setting.name] = setting.parse(raw)
         except ValueError as error:

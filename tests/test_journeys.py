@@ -22,12 +22,12 @@ pytestmark = pytest.mark.browser
 HAMA = "rebels-capture-hama"
 AXE = ROOT / "tests/node_modules/axe-core/axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
-REBAKE = "plugins.comments.rebake:rebake_thread"
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    site = start_live_site(tmp_path_factory.mktemp("live"), build_site, COMMENTS_ON_PUBLISH=REBAKE)
+    # COMMENTS_ON_PUBLISH keeps its default: the page refresher.
+    site = start_live_site(tmp_path_factory.mktemp("live"), build_site)
     yield site
     site.stop()
 

@@ -17,6 +17,13 @@ from comments_api.network import client_address
 from tests.api.support import write_manifest
 
 
+def test_default_publish_hook_refreshes_the_static_page():
+    from plugins.comments.rebake import rebake_thread
+
+    assert load_config(environ={})["COMMENTS_ON_PUBLISH"] is rebake_thread
+    assert load_config(environ={"COMMENTS_ON_PUBLISH": "off"})["COMMENTS_ON_PUBLISH"] is None
+
+
 def test_defaults_are_safe():
     config = load_config(environ={})
     assert config["COMMENTS_DATABASE_URL"] == f"sqlite:///{PROJECT_ROOT}/instance/comments.db"

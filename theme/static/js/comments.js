@@ -170,11 +170,14 @@
     event.preventDefault();
     replyTo(link.getAttribute("data-parent"));
   });
-  cancel.addEventListener("click", function (event) {
-    event.preventDefault();
+  function endReply() {
     field("parent").value = "";
     home.insertBefore(respond, homeNext);
     cancel.hidden = true;
+  }
+  cancel.addEventListener("click", function (event) {
+    event.preventDefault();
+    endReply();
     field("body").focus();
   });
 
@@ -239,6 +242,7 @@
           }
         } catch (e) { /* storage may be off: posting still worked */ }
         field("body").value = "";
+        endReply();
         if (body.status === "published") {
           insert(body);
           say("Your comment has been published.");
