@@ -17,7 +17,7 @@ from pelican import signals
 from .cache import FORMAT, ResultCache, VectorCache, content_hash
 from .ranking import Choice, Doc, rank_related
 from .settings import CheckAlsoSettingError, Config, read_config
-from .text import strip_html, teaser, term_vector
+from .text import html_text, strip_html, teaser, term_vector
 
 __all__ = ["CheckAlso", "CheckAlsoSettingError", "register"]
 
@@ -36,8 +36,15 @@ class CheckAlso:
     @functools.cached_property
     def teaser(self) -> str:
         """Return the pick's summary as plain text, cut at a word and ending in '…'."""
-        source = self.article.metadata.get("summary") or self.article._content
-        return teaser(strip_html(source), self._teaser_length)
+        source = self.article.metadata.get("summary") or self.article._content or ""
+        # The start of a long body is enough; strip all of it only when the start is short.
+        head = source[: 8 * self._teaser_length + 1000]
+        if len(head) < len(source) and head.rfind("<") > 0:
+            head = head[: head.rfind("<")]  # never end inside a tag
+        text = strip_html(head)
+        if len(text) <= self._teaser_length and len(head) < len(source):
+            text = strip_html(source)
+        return teaser(text, self._teaser_length)
 
     def __repr__(self) -> str:
         return f"<CheckAlso {self.reason}: {getattr(self.article, 'slug', '?')}>"
@@ -66,8 +73,8 @@ def _doc(article, config: Config, vectors: VectorCache, stop_key: str, translati
 
     def compute():
         return (
-            term_vector(strip_html(title_html), config.stop_words),
-            term_vector(strip_html(body_html), config.stop_words),
+            term_vector(html_text(title_html), config.stop_words),
+            term_vector(html_text(body_html), config.stop_words),
         )
 
     title, body = vectors.get(key, compute)

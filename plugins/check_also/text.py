@@ -15,12 +15,13 @@ import numpy as np
 # Arabic words carry: Python's \w alone would cut those words in the middle.
 _WORD = re.compile(
     r"[\w\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670"
-    r"\u06d6-\u06ed\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u200c\u200d]+"
+    r"\u06d6-\u06ed\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u200c\u200d]{2,}"
 )
-_ASCII_WORD = re.compile(r"[a-z0-9_]+")
+_ASCII_WORD = re.compile(r"[a-z0-9_]{2,}")
 # Scripts written without spaces between words: index them as overlapping character pairs.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f]")
-_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
+_HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
+_TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
 # A short default list: inverse document frequency already silences common words in any
@@ -42,7 +43,16 @@ _EMPTY: TermVector = (np.zeros(0, np.uint32), np.zeros(0, np.float32))
 
 def strip_html(markup: str) -> str:
     """Return the visible text of an HTML fragment with whitespace collapsed."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup or ""))).strip()
+    return _SPACE.sub(" ", html_text(markup)).strip()
+
+
+def html_text(markup: str) -> str:
+    """Return the visible text of an HTML fragment, whitespace as it comes."""
+    markup = markup or ""
+    if "<!--" in markup or "<s" in markup or "<S" in markup:
+        markup = _HIDDEN.sub(" ", markup)
+    text = _TAG.sub(" ", markup)
+    return html.unescape(text) if "&" in text else text
 
 
 @functools.lru_cache(maxsize=1 << 20)
@@ -53,15 +63,16 @@ def _term_id(term: str) -> int:
 
 def tokenize(text: str, stop_words: frozenset[str] = ENGLISH_STOP_WORDS) -> dict[str, int]:
     """Return term counts of plain text: case-folded words, pairs for unspaced scripts."""
+    unspaced = []
     if text.isascii():
         counts = dict(Counter(_ASCII_WORD.findall(text.casefold())))
-        unspaced = []
     else:
-        counts = dict(Counter(_WORD.findall(unicodedata.normalize("NFKC", text).casefold())))
-        unspaced = [w for w in counts if _UNSPACED.search(w)]
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        counts = dict(Counter(_WORD.findall(text.casefold())))
+        if _UNSPACED.search(text):
+            unspaced = [w for w in counts if _UNSPACED.search(w)]
     for word in stop_words.intersection(counts):
-        del counts[word]
-    for word in [w for w in counts if len(w) < 2]:
         del counts[word]
     for word in unspaced:
         n = counts.pop(word, 0)

@@ -1,0 +1,246 @@
+"""Benchmark the check_also plugin against plain TF-IDF and two peer plugins.
+
+Usage: .venv/bin/python bench/check_also/bench.py [--quick] [--skip-peers]
+
+Prints a table and writes bench/results/check_also.json. Content and builds go under
+bench/work/check_also/ (git-ignored); the BBC corpus is read in place, never copied here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+
+import peers  # noqa: E402
+from corpus import dedup_bodies, load_bbc, synthetic, write_content  # noqa: E402
+from quality import read_picks, score, tfidf_baseline  # noqa: E402
+
+WORK = ROOT / "bench" / "work" / "check_also"
+RESULTS = ROOT / "bench" / "results" / "check_also.json"
+OURS = ROOT / ".venv" / "bin" / "python"
+
+
+def log(message: str) -> None:
+    """Print progress to stderr."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def project_plugins() -> list[str]:
+    """Return PLUGINS of the project's pelicanconf.py."""
+    namespace: dict = {}
+    exec((ROOT / "pelicanconf.py").read_text(encoding="utf-8"), namespace)  # noqa: S102
+    return list(namespace["PLUGINS"])
+
+
+def build(python: Path, site: Path, plugins: list[str], **extra) -> dict:
+    """Build site/content into site/output in a fresh process; return its cpu/wall/memory."""
+    overrides = {
+        "PATH": str(site / "content"),
+        "OUTPUT_PATH": str(site / "output"),
+        "CACHE_PATH": str(site / "cache"),
+        "STATIC_PATHS": [],
+        "EXTRA_PATH_METADATA": {},
+        "PLUGINS": plugins,
+        "COMMENTS_DATABASE_URL": f"sqlite:///{site / 'comments.db'}",
+        "DELETE_OUTPUT_DIRECTORY": False,
+        **extra,
+    }
+    done = subprocess.run(
+        [str(python), str(HERE / "build_site.py"), json.dumps(overrides)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def variants(plugins: list[str], with_peers: bool) -> dict[str, tuple[Path, list[str], dict]]:
+    """Return name -> (interpreter, PLUGINS, extra settings) of each compared build."""
+    base = [p for p in plugins if p != "check_also"]
+    out = {"check_also": (OURS, plugins, {})}
+    if with_peers:
+        override = {"THEME_TEMPLATES_OVERRIDES": [str(peers.theme_override(WORK / "peer-theme"))]}
+        for name in peers.PEERS:
+            out[name] = (peers.python(), [*base, f"pelican.plugins.{name}"], override)
+    return out
+
+
+def quality(plugins: list[str], with_peers: bool) -> dict:
+    """Build the BBC corpus (all and de-duplicated) and score every plugin's picks."""
+    rows_all = load_bbc()
+    out: dict = {}
+    for corpus_name, rows in (("all", rows_all), ("dedup_body", dedup_bodies(rows_all))):
+        labels = {r["id"]: r["label"] for r in rows}
+        slugs = [r["id"] for r in rows]
+        result = {"articles": len(rows), "tfidf_baseline": score(tfidf_baseline(rows), labels)}
+        for name, (python, plugin_list, extra) in variants(plugins, with_peers).items():
+            site = WORK / f"bbc-{corpus_name}-{name}"
+            if not (site / "content").exists():
+                write_content(rows, site / "content")
+            log(f"quality: building {len(rows)} BBC articles ({corpus_name}) with {name}")
+            timing = build(python, site, plugin_list, **extra)
+            result[name] = {**score(read_picks(site / "output", slugs), labels), "build": timing}
+        out[corpus_name] = result
+    return out
+
+
+def ranking(sizes: list[int], with_peers: bool) -> dict:
+    """Time the ranking alone at each size, in fresh processes (medians of repeats)."""
+    out: dict = {"check_also": {}, "related_posts": {}, "similar_posts": {}}
+    for n in sizes:
+        repeats = 3 if n <= 10_000 else 1
+        log(f"ranking: check_also on {n} articles ({repeats} runs)")
+        done = subprocess.run(
+            [str(OURS), str(HERE / "rank_time.py"), str(n), str(repeats)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        out["check_also"][n] = json.loads(done.stdout)
+        if not with_peers:
+            continue
+        for name in peers.PEERS:
+            if name == "similar_posts" and n * n * 4 > 6 << 30:
+                # Its similarity matrix is dense: n x n float32 would not fit this machine.
+                out[name][n] = {"skipped": f"needs {n * n * 4 / 2**30:.0f} GiB for an n x n matrix"}
+                continue
+            log(f"ranking: {name} on {n} articles")
+            done = subprocess.run(
+                [str(peers.python()), str(HERE / "peer_rank.py"), name, str(n)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            out[name][n] = json.loads(done.stdout)
+    return out
+
+
+def overhead(n: int, plugins: list[str], with_peers: bool, repeats: int) -> dict:
+    """Return whole-build CPU time with and without each plugin on n synthetic articles."""
+    rows = synthetic(n)
+    out: dict = {"articles": n}
+    pythons = {"check_also": OURS}
+    if with_peers:
+        pythons.update({name: peers.python() for name in peers.PEERS})
+    for name, (python, plugin_list, extra) in variants(plugins, with_peers).items():
+        base_site, site = WORK / f"build-{n}-{name}-without", WORK / f"build-{n}-{name}-with"
+        for folder in (base_site, site):
+            if not (folder / "content").exists():
+                write_content(rows, folder / "content", tags=True)
+        base_plugins = [p for p in plugin_list if p != "check_also" and "pelican.plugins" not in p]
+        without, with_ = [], []
+        for attempt in range(repeats):
+            log(f"overhead: {n} articles, {name}, run {attempt + 1}/{repeats}")
+            without.append(build(python, base_site, base_plugins, **extra)["cpu"])
+            with_.append(build(python, site, plugin_list, **extra)["cpu"])
+        cpu_without, cpu_with = statistics.median(without), statistics.median(with_)
+        out[name] = {
+            "cpu_without_s": cpu_without,
+            "cpu_with_s": cpu_with,
+            "overhead": cpu_with / cpu_without - 1,
+            "runs": {"without": without, "with": with_},
+        }
+    return out
+
+
+def incremental(n: int, plugins: list[str], with_peers: bool) -> dict:
+    """Return cached no-change and add-one-article build CPU times on n articles."""
+    rows = synthetic(n + 1)
+    extra_row = rows.pop()
+    cached = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True}
+    out: dict = {"articles": n}
+    for name, (python, plugin_list, extra) in variants(plugins, with_peers).items():
+        site = WORK / f"cached-{n}-{name}"
+        if site.exists():
+            subprocess.run(["rm", "-rf", str(site)], check=True)
+        write_content(rows, site / "content", tags=True)
+        log(f"incremental: {n} articles, {name}: first build fills the cache")
+        first = build(python, site, plugin_list, **cached, **extra)
+        log(f"incremental: {n} articles, {name}: no change")
+        same = build(python, site, plugin_list, **cached, **extra)
+        write_content([extra_row], site / "content", tags=True)
+        log(f"incremental: {n} articles, {name}: one article added")
+        added = build(python, site, plugin_list, **cached, **extra)
+        out[name] = {
+            "first_cpu_s": first["cpu"],
+            "unchanged_cpu_s": same["cpu"],
+            "one_added_cpu_s": added["cpu"],
+            "ratio": added["cpu"] / same["cpu"],
+        }
+    return out
+
+
+def table(results: dict) -> str:
+    """Return the results as a plain-text table."""
+    lines = []
+    for corpus_name, result in results["quality"].items():
+        head = f"BBC {corpus_name} ({result['articles']} articles)"
+        lines.append(head + ": P@1  P@5  coverage  max pages/pick")
+        for name, r in result.items():
+            if isinstance(r, dict):
+                lines.append(
+                    f"  {name:16s} {r['p_at_1']:.4f} {r['p_at_5']:.4f} {r['coverage']:.3f}"
+                    f"  {r['max_same_pick']} ({r['max_concentration']:.2%})"
+                )
+    lines.append("Ranking alone: wall s / cpu s / peak MiB")
+    for name, sizes in results["ranking"].items():
+        for n, r in sizes.items():
+            if "skipped" in r:
+                lines.append(f"  {name:16s} {n:>7}  skipped: {r['skipped']}")
+            else:
+                lines.append(
+                    f"  {name:16s} {n:>7}  {r['rank_wall_s']:.2f} / {r['rank_cpu_s']:.2f}"
+                    f" / {r['peak_mb']:.0f}"
+                )
+    o = results["overhead"]
+    lines.append(f"Whole build, {o['articles']} articles: cpu without / with / overhead")
+    for name, r in o.items():
+        if isinstance(r, dict):
+            cpu = f"{r['cpu_without_s']:.1f} / {r['cpu_with_s']:.1f}"
+            lines.append(f"  {name:16s} {cpu} / {r['overhead']:+.1%}")
+    i = results["incremental"]
+    lines.append(f"Cached builds, {i['articles']} articles: no change / one added / ratio")
+    for name, r in i.items():
+        if isinstance(r, dict):
+            cpu = f"{r['unchanged_cpu_s']:.1f} / {r['one_added_cpu_s']:.1f}"
+            lines.append(f"  {name:16s} {cpu} / {r['ratio']:.2f}x")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run every measurement and report it."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run each")
+    parser.add_argument("--skip-peers", action="store_true", help="measure check_also only")
+    args = parser.parse_args()
+    with_peers = not args.skip_peers
+    WORK.mkdir(parents=True, exist_ok=True)
+    if with_peers:
+        peers.ensure_venv(log)
+    plugins = project_plugins()
+    sizes = [2225, 10_000] if args.quick else [2225, 10_000, 50_000, 100_000]
+    build_size = 2_000 if args.quick else 10_000
+    results = {
+        "quick": args.quick,
+        "quality": quality(plugins, with_peers),
+        "ranking": ranking(sizes, with_peers),
+        "overhead": overhead(build_size, plugins, with_peers, 1 if args.quick else 2),
+        "incremental": incremental(build_size, plugins, with_peers),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    print(table(results))
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Time the plugin's ranking alone on n articles; print JSON (run in a fresh process).
+
+Usage: python rank_time.py N [REPEATS]   (N = 2225 uses the BBC articles themselves)
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[1] / "plugins"))
+
+from check_also.ranking import Doc, Params, rank_related  # noqa: E402
+from check_also.text import term_vector  # noqa: E402
+from corpus import load_bbc, synthetic  # noqa: E402
+
+
+def peak_mb() -> float:
+    """Return this process's peak resident memory in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    """Tokenise, then rank the corpus REPEATS times; report medians and peak memory."""
+    n = int(sys.argv[1])
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    rows = load_bbc() if n == 2225 else synthetic(n)
+    started = time.perf_counter()
+    vectors = [(term_vector(r["title"]), term_vector(r["body"])) for r in rows]
+    tokenise = time.perf_counter() - started
+    docs = [
+        Doc(
+            key=r["id"],
+            slug=r["id"],
+            title=t,
+            body=b,
+            category="News",
+            tags=tuple(r.get("tags") or ()),
+            timestamp=r["date"].timestamp() if r.get("date") else 0.0,
+        )
+        for r, (t, b) in zip(rows, vectors, strict=True)
+    ]
+    del vectors
+    before = peak_mb()
+    walls, cpus = [], []
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        choices = rank_related(docs, Params())
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    picks = [c.best for c in choices if c.best is not None]
+    counts: dict[int, int] = {}
+    for p in picks:
+        counts[p] = counts.get(p, 0) + 1
+    print(
+        json.dumps(
+            {
+                "n": n,
+                "tokenise_s": tokenise,
+                "rank_wall_s": statistics.median(walls),
+                "rank_cpu_s": statistics.median(cpus),
+                "peak_mb_before_rank": before,
+                "peak_mb": peak_mb(),
+                "max_concentration": max(counts.values()) / n if counts else 0.0,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
