@@ -38,7 +38,7 @@ class CheckAlso:
         """Return the pick's summary as plain text, cut at a word and ending in '…'."""
         source = self.article.metadata.get("summary") or self.article._content or ""
         # The start of a long body is enough; strip all of it only when the start is short.
-        head = source[: 8 * self._teaser_length + 1000]
+        head = source[: 4 * self._teaser_length + 400]
         if len(head) < len(source) and head.rfind("<") > 0:
             head = head[: head.rfind("<")]  # never end inside a tag
         text = strip_html(head)
@@ -82,7 +82,7 @@ def _doc(article, config: Config, vectors: VectorCache, stop_key: str, translati
     date = getattr(article, "date", None)
     override = article.metadata.get("check_also")
     doc = Doc(
-        key="\x1f".join([str(article.slug), article.lang, _path(article)]),
+        key="\x1f".join([str(article.slug), article.lang, str(article.source_path)]),
         slug=str(article.slug),
         title=title,
         body=body,
@@ -178,11 +178,10 @@ def _decode(entry: list, by_key: dict[str, int]) -> Choice:
 
 
 def _attach(article, choice: Choice, articles: list, config: Config) -> None:
-    path = _path(article)
     if choice.note:
-        logger.warning("check_also: %s (%s)", choice.note, path)
+        logger.warning("check_also: %s (%s)", choice.note, _path(article))
     if choice.reason not in ("similar", "override"):
-        logger.debug("check_also: %s (%s)", choice.reason, path)
+        logger.debug("check_also: %s (%s)", choice.reason, _path(article))
     if choice.best is None:
         article.check_also = None
         return

@@ -21,6 +21,7 @@ _ASCII_WORD = re.compile(r"[a-z0-9_]{2,}")
 # Scripts written without spaces between words: index them as overlapping character pairs.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f]")
 _HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
+_HIDDEN_START = re.compile(r"<(?:script|style)\b", re.I)
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
@@ -49,7 +50,7 @@ def strip_html(markup: str) -> str:
 def html_text(markup: str) -> str:
     """Return the visible text of an HTML fragment, whitespace as it comes."""
     markup = markup or ""
-    if "<!--" in markup or "<s" in markup or "<S" in markup:
+    if "<!--" in markup or _HIDDEN_START.search(markup):
         markup = _HIDDEN.sub(" ", markup)
     text = _TAG.sub(" ", markup)
     return html.unescape(text) if "&" in text else text
