@@ -65,7 +65,7 @@ def generate(out: Path, count: int, seed: int = 7) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("story-*.md"):
         old.unlink()
-    start = datetime(2019, 1, 1, 8, 0)
+    start = datetime(2017, 1, 1, 8, 0)
     for number in range(count):
         slug, text = article(rng, number, start)
         (out / f"{slug}.md").write_text(text, encoding="utf-8")

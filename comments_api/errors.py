@@ -104,6 +104,7 @@ def render_form_page(template: str, thread: Any, **context: Any) -> str:
         field_ids=FIELD_IDS,
         labels=LABELS,
         action=url_for("comments.create_comment"),
+        site_name=get_manifest().site_name or "Front page",
         article_url=article_path(site_url(), thread.url) if thread else "/",
         **context,
     )

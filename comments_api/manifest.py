@@ -46,6 +46,7 @@ class Manifest:
 
     site_url: str | None = None
     threads: dict[str, Thread] = field(default_factory=dict)
+    site_name: str | None = None
 
 
 def _time(value: Any, where: str) -> datetime | None:
@@ -82,7 +83,9 @@ def parse_manifest(data: Any) -> Manifest:
         )
     site_url = data.get("site_url")
     site_url = site_url.rstrip("/") if isinstance(site_url, str) and site_url.strip() else None
-    return Manifest(site_url=site_url, threads=parsed)
+    site_name = data.get("site_name")
+    site_name = site_name.strip() if isinstance(site_name, str) and site_name.strip() else None
+    return Manifest(site_url=site_url, threads=parsed, site_name=site_name)
 
 
 class ManifestCache:

@@ -268,6 +268,7 @@ def test_comment_error_page_has_no_axe_violations(page: Page, live):
     page.get_by_role("button", name="Post Comment").click()
     expect(field(page, "Comment")).to_have_attribute("aria-invalid", "true")
     assert "/api/comments" in page.url
+    expect(page.locator(".site-name")).to_have_text("The Alden Courier")
     assert run_axe(page) == []
 
 

@@ -91,7 +91,10 @@ class ThreadManifestGenerator(Generator):
         if entries is None:
             return
         data = manifest_data(
-            self.settings.get("SITEURL", ""), entries, render_settings(self.settings)
+            self.settings.get("SITEURL", ""),
+            entries,
+            render_settings(self.settings),
+            self.settings.get("SITENAME", ""),
         )
         path = write_manifest(self.output_path, data)
         log.debug("comments: wrote %s threads to %s", len(data["threads"]), path)

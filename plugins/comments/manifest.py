@@ -14,7 +14,10 @@ MANIFEST_NAME = "comments/threads.json"
 
 
 def manifest_data(
-    site_url: str, entries: Iterable[tuple[Discussion, str, str, str]], render: dict | None = None
+    site_url: str,
+    entries: Iterable[tuple[Discussion, str, str, str]],
+    render: dict | None = None,
+    site_name: str = "",
 ) -> dict:
     """Return the manifest as plain data from (discussion, url, title, ISO date) entries.
 
@@ -31,7 +34,13 @@ def manifest_data(
             "open": discussion.open,
             "closes_at": closes_at.isoformat() if closes_at else None,
         }
-    return {"version": 1, "site_url": site_url, "threads": threads, "render": render or {}}
+    return {
+        "version": 1,
+        "site_url": site_url,
+        "site_name": site_name,
+        "threads": threads,
+        "render": render or {},
+    }
 
 
 def write_manifest(output_path: str | os.PathLike, data: dict) -> Path:
