@@ -11,6 +11,7 @@ import logging
 import time
 from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
 
 from pelican import signals
 
@@ -24,14 +25,26 @@ __all__ = ["CheckAlso", "CheckAlsoSettingError", "register"]
 logger = logging.getLogger(__name__)
 
 
+class Link(NamedTuple):
+    """What a link to an article shows; computed once per article and build."""
+
+    url: str
+    title: str
+    date_iso: str
+    date_text: str
+    image: str | None
+    image_alt: str | None
+
+
 class CheckAlso:
     """What the theme shows: the pick, its teaser and the next related articles."""
 
-    def __init__(self, article, related: list, reason: str, teaser_length: int):
+    def __init__(self, article, related: list, reason: str, teaser_length: int, links: dict):
         self.article = article
         self.related = related
         self.reason = reason
         self._teaser_length = teaser_length
+        self._links = links
 
     @functools.cached_property
     def teaser(self) -> str:
@@ -45,6 +58,31 @@ class CheckAlso:
         if len(text) <= self._teaser_length and len(head) < len(source):
             text = strip_html(source)
         return teaser(text, self._teaser_length)
+
+    @property
+    def link(self) -> Link:
+        """Return the pick's link data."""
+        return self._link(self.article)
+
+    @property
+    def related_links(self) -> list[Link]:
+        """Return the link data of the related articles."""
+        return [self._link(a) for a in self.related]
+
+    def _link(self, article) -> Link:
+        # An article is listed on several pages: its URL is formatted once per build.
+        found = self._links.get(id(article))
+        if found is None:
+            date = getattr(article, "date", None)
+            found = self._links[id(article)] = Link(
+                article.url,
+                article.title,
+                date.isoformat() if date else "",
+                getattr(article, "locale_date", ""),
+                article.metadata.get("image"),
+                article.metadata.get("image_alt"),
+            )
+        return found
 
     def __repr__(self) -> str:
         return f"<CheckAlso {self.reason}: {getattr(self.article, 'slug', '?')}>"
@@ -161,8 +199,9 @@ def attach_check_also(generator) -> None:
         )
     else:
         logger.debug("check_also: reused the choices of the last build for %d articles", len(docs))
+    links: dict = {}
     for article, choice in zip(kept, choices, strict=True):
-        _attach(article, choice, kept, config)
+        _attach(article, choice, kept, config, links)
 
 
 def _encode(choice: Choice, docs: list[Doc]) -> list:
@@ -177,7 +216,7 @@ def _decode(entry: list, by_key: dict[str, int]) -> Choice:
     )
 
 
-def _attach(article, choice: Choice, articles: list, config: Config) -> None:
+def _attach(article, choice: Choice, articles: list, config: Config, links: dict) -> None:
     if choice.note:
         logger.warning("check_also: %s (%s)", choice.note, _path(article))
     if choice.reason not in ("similar", "override"):
@@ -190,6 +229,7 @@ def _attach(article, choice: Choice, articles: list, config: Config) -> None:
         [articles[j] for j in choice.related],
         choice.reason,
         config.teaser_length,
+        links,
     )
 
 

@@ -109,18 +109,23 @@ def prune(x: sp.csr_matrix, terms_per_doc: int) -> sp.csr_matrix:
     return normalise_rows(out)
 
 
+# Dense products below use einsum, not BLAS: these matrices are thin (n x ~40), and a
+# multi-threaded BLAS spends more CPU waiting for its threads than it saves on a busy machine.
+def _gram(y: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ik->jk", y, y, dtype=np.float64)
+
+
 def _orthonormal(y: np.ndarray) -> np.ndarray:
     """Return an orthonormal basis of y's columns."""
     # Cholesky QR: one small Gram matrix instead of a Householder pass over all rows; a
     # rank-deficient block (near-identical articles) takes the slower exact route.
-    y64 = y.astype(np.float64)
-    gram = y64.T @ y64
+    gram = _gram(y)
     gram += np.eye(len(gram)) * (1e-7 * np.trace(gram) + 1e-12)
     try:
-        inv = np.linalg.inv(np.linalg.cholesky(gram)).T
-        return (y64 @ inv).astype(np.float32)
+        inv = np.linalg.inv(np.linalg.cholesky(gram)).T.astype(np.float32)
     except np.linalg.LinAlgError:
-        return np.linalg.qr(y64)[0].astype(np.float32)
+        return np.linalg.qr(y.astype(np.float64))[0].astype(np.float32)
+    return np.einsum("ij,jk->ik", y, inv)
 
 
 def topic_vectors(x: sp.csr_matrix, dims: int, seed: int = 0) -> np.ndarray:
@@ -137,11 +142,14 @@ def topic_vectors(x: sp.csr_matrix, dims: int, seed: int = 0) -> np.ndarray:
     q = _orthonormal(a @ rng.standard_normal((a.shape[1], dims + 10), dtype=np.float32))
     for _ in range(2):  # power iterations sharpen the leading topics
         q = _orthonormal(a @ _orthonormal(at @ q))
-    b = (at @ q).astype(np.float64)  # terms x width: the projection's row space
-    values, vectors = np.linalg.eigh(b.T @ b)
+    # Q' A A' Q is small (width x width); its eigenvectors rotate Q onto the singular vectors.
+    small = np.einsum("ij,ik->jk", q, a @ (at @ q), dtype=np.float64)
+    values, vectors = np.linalg.eigh((small + small.T) / 2)
     top = np.argsort(values)[::-1][:dims]
-    z = q @ (vectors[:, top] * np.sqrt(np.maximum(values[top], 0))).astype(np.float32)
-    norms = np.linalg.norm(z, axis=1, keepdims=True)
+    z = np.einsum(
+        "ij,jk->ik", q, (vectors[:, top] * np.sqrt(np.maximum(values[top], 0))).astype(np.float32)
+    )
+    norms = np.sqrt(np.einsum("ij,ij->i", z, z))[:, None]
     return (z / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
