@@ -13,8 +13,7 @@ RELATIVE_URLS = True
 
 PATH = "content"
 PAGE_PATHS = ["pages"]
-STATIC_PATHS = ["images", "extra"]
-EXTRA_PATH_METADATA = {"extra/robots.txt": {"path": "robots.txt"}}
+STATIC_PATHS = ["images"]
 
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"

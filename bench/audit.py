@@ -1,6 +1,7 @@
 """Lighthouse on the built site: the four category scores and each page's transfer size.
 
-`make audit` builds the site, then runs this. It serves the output folder on 127.0.0.1, runs the
+`make audit` builds the site, then runs this. It serves the output folder with the comment
+service on 127.0.0.1 (an empty store of its own), as readers get the site, runs the
 Lighthouse npm package (bench/node_modules) with Debian's chromium on the home page and an
 article page, and prints one row per page. Targets: accessibility, best practices and SEO 100;
 an article page under 60 KB with its CSS and JS (images aside).
@@ -9,16 +10,17 @@ an article page under 60 KB with its CSS and JS (images aside).
 from __future__ import annotations
 
 import argparse
-import functools
 import json
+import logging
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from werkzeug.serving import make_server
 
 HERE = Path(__file__).resolve().parent
 LIGHTHOUSE = HERE / "node_modules/.bin/lighthouse"
@@ -29,19 +31,23 @@ CHROME_FLAGS = (
 )
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    """Serve files without a log line per request."""
+def serve(folder: Path, store: Path):
+    """Serve the built site with the comment service, as readers get it; return (server, URL)."""
+    sys.path.insert(0, str(HERE.parent))
+    from comments_api.site import create_site_app
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass
-
-
-def serve(folder: Path) -> tuple[ThreadingHTTPServer, str]:
-    """Serve `folder` on a free loopback port and return the server and its base URL."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    app = create_site_app(
+        folder,
+        {
+            "COMMENTS_DATABASE_URL": f"sqlite:///{store / 'comments.db'}",
+            "COMMENTS_MANIFEST": folder / "comments" / "threads.json",
+            "COMMENTS_SECRET_KEY": "audit-secret-key-0123456789",
+        },
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    return server, f"http://127.0.0.1:{server.server_port}"
 
 
 def run_lighthouse(url: str, workdir: Path, preset: str | None) -> dict:
@@ -73,6 +79,17 @@ def page_weights(report: dict) -> tuple[int, int]:
     return total, without_images
 
 
+def failed_audits(report: dict) -> list[str]:
+    """Return the audits that cost points in accessibility, best practices or SEO."""
+    failed = []
+    for category in CATEGORIES[1:]:
+        for ref in report["categories"][category]["auditRefs"]:
+            audit = report["audits"][ref["id"]]
+            if ref.get("weight") and audit.get("score") not in (None, 1):
+                failed.append(f"{category}/{ref['id']}: {audit.get('title')}")
+    return failed
+
+
 def main(argv: list[str] | None = None) -> int:
     """Audit the home page and one article page and print their scores."""
     parser = argparse.ArgumentParser(description="Lighthouse scores of the built site.")
@@ -84,16 +101,17 @@ def main(argv: list[str] | None = None) -> int:
     if not (folder / "index.html").is_file():
         print(f"audit: no built site in {folder}/ (run make html)", file=sys.stderr)
         return 2
-    server, base = serve(folder)
-    rows = []
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
+    rows, failing = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        server, base = serve(folder.resolve(), Path(tmp))
+        try:
             for name, path in [("home", ""), ("article", args.article)]:
                 report = run_lighthouse(f"{base}/{path}", Path(tmp), args.preset)
                 scores = [round(report["categories"][c]["score"] * 100) for c in CATEGORIES]
                 rows.append((name, *scores, *page_weights(report)))
-    finally:
-        server.shutdown()
+                failing.extend(f"{name}: {item}" for item in failed_audits(report))
+        finally:
+            server.shutdown()
     print(
         f"{'page':8} {'perf':>5} {'a11y':>5} {'best':>5} {'seo':>5}"
         f" {'total KB':>9} {'no-img KB':>9}"
@@ -104,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             + " ".join(f"{s:5d}" for s in scores)
             + f" {total / 1024:9.1f} {no_images / 1024:9.1f}"
         )
+    for line in failing:
+        print("  not passed:", line)
     return 0
 
 

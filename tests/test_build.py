@@ -132,6 +132,12 @@ def test_sitemap_lists_every_page(site):
     assert "http://127.0.0.1:8000/" in locs
 
 
+def test_robots_txt_points_at_the_sitemap(site):
+    lines = (site / "robots.txt").read_text(encoding="utf-8").splitlines()
+    assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in lines
+    assert "Disallow: /api/" in lines
+
+
 def test_drafts_and_future_articles_are_absent(site):
     built = "\n".join(p.read_text(encoding="utf-8") for p in site.rglob("*.*ml"))
     for source in HIDDEN:

@@ -1,4 +1,4 @@
-"""Pelican plugin: sitemap.xml listing the home page, articles, pages and section pages."""
+"""Pelican plugin: sitemap.xml (home, articles, pages, section pages) and robots.txt."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import Generator
 
-from .urls import sitemap_entries, sitemap_xml
+from .urls import robots_txt, sitemap_entries, sitemap_xml
 
 
 class SitemapGenerator(Generator):
@@ -26,9 +26,12 @@ class SitemapGenerator(Generator):
             if getattr(group, "save_as", "")
         ]
         entries = sitemap_entries(self.settings["SITEURL"], documents, groups)
-        target = Path(self.output_path) / self.settings.get("SITEMAP_SAVE_AS", "sitemap.xml")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(sitemap_xml(entries), encoding="utf-8")
+        output = Path(self.output_path)
+        (output / "sitemap.xml").write_text(sitemap_xml(entries), encoding="utf-8")
+        (output / "robots.txt").write_text(
+            robots_txt(self.settings["SITEURL"], self.settings.get("COMMENTS_API_PATH")),
+            encoding="utf-8",
+        )
 
 
 def get_generators(pelican):

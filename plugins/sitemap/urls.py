@@ -34,3 +34,12 @@ def sitemap_xml(entries: Iterable[tuple[str, str | None]]) -> str:
         lines.append("  </url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
+
+
+def robots_txt(site_url: str, api_path: str | None) -> str:
+    """Return robots.txt: crawl everything but the comment service; find the sitemap."""
+    lines = ["User-agent: *", "Allow: /"]
+    if api_path:
+        lines.append(f"Disallow: {api_path.rstrip('/')}/")
+    lines.append(f"Sitemap: {site_url.rstrip('/')}/sitemap.xml")
+    return "\n".join(lines) + "\n"
