@@ -9,44 +9,16 @@ Each build runs `pelican` in a fresh process with the project's settings, theme 
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+from common import pelican_build  # noqa: E402
 from generate import generate  # noqa: E402
-
-
-def timed_build(content: Path, output: Path) -> tuple[float, float]:
-    """Build once in a child process and return (wall seconds, CPU seconds)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(
-        [
-            str(ROOT / ".venv/bin/pelican"),
-            str(content),
-            "-s",
-            "pelicanconf.py",
-            "-o",
-            str(output),
-            "-q",
-            "--delete-output-directory",
-        ],
-        cwd=ROOT,
-        check=True,
-        env={**os.environ, "COMMENTS_DATABASE_URL": f"sqlite:///{output.parent}/none.db"},
-    )
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
 
 
 def measure(name: str, content: Path, runs: int) -> None:
@@ -54,7 +26,7 @@ def measure(name: str, content: Path, runs: int) -> None:
     walls, cpus = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(runs):
-            wall, cpu = timed_build(content, Path(tmp) / "out")
+            wall, cpu = pelican_build(content, Path(tmp) / "out")
             walls.append(wall)
             cpus.append(cpu)
     pages = sum(1 for _ in content.rglob("*.md"))

@@ -29,6 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE.parent))
+from common import pelican_build  # noqa: E402
 from generate import generate  # noqa: E402
 
 PY = ROOT / ".venv/bin/python"
@@ -43,26 +44,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def build(content: Path, output: Path, env: dict, site_url: str) -> float:
-    """Build the site and return the wall time in seconds."""
-    start = time.perf_counter()
-    subprocess.run(
-        [
-            str(ROOT / ".venv/bin/pelican"),
-            str(content),
-            "-s",
-            "pelicanconf.py",
-            "-o",
-            str(output),
-            "-q",
-            "-e",
-            f'SITEURL="{site_url}"',
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-    return time.perf_counter() - start
+def editor(env: dict, *args: str) -> str:
+    """Run the editors' CLI in a new process, as an editor would; return what it printed."""
+    command = [str(PY), "-m", "flask", "--app", "comments_api", "comments", *args]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return done.stdout
 
 
 def wait_for(url: str, needle: str, timeout: float = 60.0) -> float:
@@ -122,7 +108,7 @@ def main() -> int:
         "COMMENTS_RATE_LIMIT": "off",
         "COMMENTS_FLOOD_SECONDS": "0",
     }
-    build_seconds = build(content, output, env, base)
+    build_seconds, _ = pelican_build(content, output, env, "-e", f'SITEURL="{base}"')
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -146,43 +132,10 @@ def main() -> int:
             slug = slugs[(run * 997) % len(slugs)]
             body = f"Benchmark comment number {run} on {slug}."
             post_form(base, slug, body, f"reader{run}@example.org")
-            listed = subprocess.run(
-                [
-                    str(PY),
-                    "-m",
-                    "flask",
-                    "--app",
-                    "comments_api",
-                    "comments",
-                    "list",
-                    "--status",
-                    "pending",
-                    "--json",
-                ],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            comment = next(c for c in json.loads(listed.stdout) if c["body"] == body)
+            listed = editor(env, "list", "--status", "pending", "--json")
+            comment = next(c for c in json.loads(listed) if c["body"] == body)
             start = time.perf_counter()
-            subprocess.run(
-                [
-                    str(PY),
-                    "-m",
-                    "flask",
-                    "--app",
-                    "comments_api",
-                    "comments",
-                    "approve",
-                    str(comment["id"]),
-                ],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                check=True,
-            )
+            editor(env, "approve", str(comment["id"]))
             cli_only.append(time.perf_counter() - start)
             seen = wait_for(f"{base}/{threads[slug]['url']}", body)
             times.append(seen - start)
