@@ -44,7 +44,7 @@ class Params:
     related_count: int = 4
     title_weight: float = 1.0
     topic_weight: float = 0.5
-    topic_dims: int = 32
+    topic_dims: int = 64
     tag_weight: float = 0.1
     category_weight: float = 0.05
     recency_weight: float = 0.05

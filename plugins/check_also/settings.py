@@ -30,7 +30,7 @@ NUMBERS: dict[str, tuple[float, type, float, float, str | None]] = {
     "CHECK_ALSO_TEASER_LENGTH": (160, int, 20, 2000, None),
     "CHECK_ALSO_TITLE_WEIGHT": (1.0, float, 0.0, 10.0, "title_weight"),
     "CHECK_ALSO_TOPIC_WEIGHT": (0.5, float, 0.0, 10.0, "topic_weight"),
-    "CHECK_ALSO_TOPIC_DIMENSIONS": (32, int, 0, 512, "topic_dims"),
+    "CHECK_ALSO_TOPIC_DIMENSIONS": (64, int, 0, 512, "topic_dims"),
     "CHECK_ALSO_TAG_WEIGHT": (0.1, float, 0.0, 10.0, "tag_weight"),
     "CHECK_ALSO_CATEGORY_WEIGHT": (0.05, float, 0.0, 10.0, "category_weight"),
     "CHECK_ALSO_RECENCY_WEIGHT": (0.05, float, 0.0, 10.0, "recency_weight"),

@@ -109,23 +109,17 @@ def prune(x: sp.csr_matrix, terms_per_doc: int) -> sp.csr_matrix:
     return normalise_rows(out)
 
 
-# Dense products below use einsum, not BLAS: these matrices are thin (n x ~40), and a
-# multi-threaded BLAS spends more CPU waiting for its threads than it saves on a busy machine.
-def _gram(y: np.ndarray) -> np.ndarray:
-    return np.einsum("ij,ik->jk", y, y, dtype=np.float64)
-
-
 def _orthonormal(y: np.ndarray) -> np.ndarray:
     """Return an orthonormal basis of y's columns."""
     # Cholesky QR: one small Gram matrix instead of a Householder pass over all rows; a
     # rank-deficient block (near-identical articles) takes the slower exact route.
-    gram = _gram(y)
-    gram += np.eye(len(gram)) * (1e-7 * np.trace(gram) + 1e-12)
+    gram = (y.T @ y).astype(np.float64)
+    gram += np.eye(len(gram)) * (1e-6 * np.trace(gram) + 1e-12)
     try:
         inv = np.linalg.inv(np.linalg.cholesky(gram)).T.astype(np.float32)
     except np.linalg.LinAlgError:
         return np.linalg.qr(y.astype(np.float64))[0].astype(np.float32)
-    return np.einsum("ij,jk->ik", y, inv)
+    return y @ inv
 
 
 def topic_vectors(x: sp.csr_matrix, dims: int, seed: int = 0) -> np.ndarray:
@@ -143,14 +137,21 @@ def topic_vectors(x: sp.csr_matrix, dims: int, seed: int = 0) -> np.ndarray:
     for _ in range(2):  # power iterations sharpen the leading topics
         q = _orthonormal(a @ _orthonormal(at @ q))
     # Q' A A' Q is small (width x width); its eigenvectors rotate Q onto the singular vectors.
-    small = np.einsum("ij,ik->jk", q, a @ (at @ q), dtype=np.float64)
+    small = (q.T @ (a @ (at @ q))).astype(np.float64)
     values, vectors = np.linalg.eigh((small + small.T) / 2)
-    top = np.argsort(values)[::-1][:dims]
-    z = np.einsum(
-        "ij,jk->ik", q, (vectors[:, top] * np.sqrt(np.maximum(values[top], 0))).astype(np.float32)
-    )
-    norms = np.sqrt(np.einsum("ij,ij->i", z, z))[:, None]
-    return (z / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+    order = np.argsort(values)[::-1]
+    # Topics at three resolutions (a quarter, half and all of the dimensions), each of unit
+    # length: a dot product of the stacked vectors is the mean of the three cosines, which
+    # is steadier than any single choice of dimension count.
+    scales = sorted({k for k in (dims // 4, dims // 2, dims) if k >= 2})
+    parts = []
+    for k in scales:
+        top = order[:k]
+        basis = (vectors[:, top] * np.sqrt(np.maximum(values[top], 0))).astype(np.float32)
+        z = q @ basis
+        norms = np.sqrt(np.einsum("ij,ij->i", z, z))[:, None]
+        parts.append(z / np.where(norms > 0, norms, 1.0))
+    return (np.hstack(parts) / np.sqrt(len(parts))).astype(np.float32)
 
 
 def candidates(
