@@ -24,6 +24,10 @@ __all__ = ["CheckAlso", "CheckAlsoSettingError", "register"]
 
 logger = logging.getLogger(__name__)
 
+# Part of the cached result's key: bump it when the ranking changes, so an upgraded plugin
+# never reuses choices made by an older one.
+RANKING_VERSION = 2
+
 
 class Link(NamedTuple):
     """What a link to an article shows; computed once per article and build."""
@@ -137,7 +141,7 @@ def _doc(article, config: Config, vectors: VectorCache, stop_key: str, translati
 
 def _digest(config: Config, docs: list[Doc], hashes: list[bytes]) -> str:
     h = hashlib.blake2b(digest_size=20)
-    h.update(repr(config.params).encode())
+    h.update(f"{RANKING_VERSION}\x1f{config.params!r}".encode())
     for d, key in sorted(zip(docs, hashes, strict=True), key=lambda pair: pair[0].key):
         fields = (d.key, d.category, "\x1e".join(d.tags), repr(d.timestamp), d.group)
         h.update("\x1f".join((*fields, str(d.override), str(d.eligible))).encode())
