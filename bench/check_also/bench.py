@@ -203,6 +203,7 @@ def table(results: dict) -> str:
     lines.append("Ranking alone: wall s / cpu s / peak MiB")
     for name, sizes in results["ranking"].items():
         for n, r in sizes.items():
+            n = int(n)
             if "skipped" in r:
                 lines.append(f"  {name:16s} {n:>7}  skipped: {r['skipped']}")
             else:
@@ -236,6 +237,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each")
     parser.add_argument("--skip-peers", action="store_true", help="measure check_also only")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=["quality", "ranking", "overhead", "incremental"],
+        help="run these parts only and keep the other results of the last run",
+    )
     args = parser.parse_args()
     with_peers = not args.skip_peers
     WORK.mkdir(parents=True, exist_ok=True)
@@ -245,6 +252,8 @@ def main() -> None:
     sizes = [2225, 10_000] if args.quick else [2225, 10_000, 50_000, 100_000]
     build_size = 2_000 if args.quick else 10_000
     results: dict = {"quick": args.quick}
+    if args.only and RESULTS.exists():
+        results = {**json.loads(RESULTS.read_text(encoding="utf-8")), "quick": args.quick}
     steps = {
         "quality": lambda: quality(plugins, with_peers),
         "ranking": lambda: ranking(sizes, with_peers),
@@ -252,6 +261,8 @@ def main() -> None:
         "incremental": lambda: incremental(build_size, plugins, with_peers),
     }
     for name, step in steps.items():
+        if args.only and name not in args.only:
+            continue
         results[name] = step()
         save(results)  # partial results survive an interrupted run
     print(table(results))
