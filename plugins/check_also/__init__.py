@@ -6,6 +6,7 @@ Sets ``article.check_also`` on every article: ``None`` (no box) or a :class:`Che
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import logging
 import time
@@ -193,7 +194,13 @@ def attach_check_also(generator) -> None:
             choices = None
     if choices is None:
         started = time.perf_counter()
-        choices = rank_related(docs, config.params)
+        # The ranking allocates many short-lived objects but builds no reference cycles:
+        # collecting during it would only walk Pelican's whole object graph again and again.
+        gc.disable()
+        try:
+            choices = rank_related(docs, config.params)
+        finally:
+            gc.enable()
         results.save(digest, [_encode(c, docs) for c in choices])
         logger.debug(
             "check_also: ranked %d articles in %.2f s (%d tokenised)",

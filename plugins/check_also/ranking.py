@@ -240,11 +240,14 @@ def _choose(docs, i, ranked, best, pools, slugs, p: Params) -> Choice:
     if d.override is not None and d.override.strip().casefold() == NONE:
         return Choice(None, (), "none")
     # Most recent articles of the same category: the fallback pick, and the filler of a
-    # related list that similarity alone leaves short.
-    pool = _recent(docs, d, pools, p.related_count + 1)
+    # related list that similarity alone leaves short (looked up only then).
+    enough = len(ranked) > p.related_count
+    pool = [] if enough else _recent(docs, d, pools, p.related_count + 1)
     if d.override:
         target = _resolve(docs, i, slugs)
         if target is not None:
+            if target in ranked and len(ranked) <= p.related_count + 1:
+                pool = _recent(docs, d, pools, p.related_count + 2)
             return Choice(target, _related(target, ranked, pool, p), "override")
         note = f"Check_also target {d.override!r} is not a published article"
     if best is not None:

@@ -23,7 +23,6 @@ _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u
 _HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
 _HIDDEN_START = re.compile(r"<(?:script|style)\b", re.I)
 _TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 
 # A short default list: inverse document frequency already silences common words in any
 # language; this list only keeps English function words out of the title boost.
@@ -44,7 +43,7 @@ _EMPTY: TermVector = (np.zeros(0, np.uint32), np.zeros(0, np.float32))
 
 def strip_html(markup: str) -> str:
     """Return the visible text of an HTML fragment with whitespace collapsed."""
-    return _SPACE.sub(" ", html_text(markup)).strip()
+    return " ".join(html_text(markup).split())
 
 
 def html_text(markup: str) -> str:
@@ -93,7 +92,7 @@ def term_vector(text: str, stop_words: frozenset[str] = ENGLISH_STOP_WORDS) -> T
 
 def teaser(text: str, length: int) -> str:
     """Cut plain text at a word boundary within length characters and end it with '…'."""
-    text = _SPACE.sub(" ", text).strip()
+    text = " ".join(text.split())
     if len(text) > length:
         cut = text[: length + 1]
         text = cut[: cut.rfind(" ")] if " " in cut else text[:length]
