@@ -13,16 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+from memory import peak_mib
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def peak_mib() -> float:
-    """Return this process's peak resident memory in MiB (VmHWM: not inherited at fork)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import resource
 import sys
 import time
 from collections import defaultdict
@@ -17,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import load_bbc, synthetic  # noqa: E402
+from memory import peak_mib  # noqa: E402
 
 
 class Tag(str):
@@ -50,15 +50,6 @@ class Generator:
         for article in articles:
             for tag in article.tags:
                 self.tags[tag].append(article)
-
-
-def peak_mib() -> float:
-    """Return this process's peak resident memory in MiB (VmHWM: not inherited at fork)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ Usage: python rank_time.py N [REPEATS]   (N = 2225 uses the BBC articles themsel
 from __future__ import annotations
 
 import json
-import resource
 import statistics
 import sys
 import time
@@ -19,15 +18,7 @@ sys.path.insert(0, str(HERE.parents[1] / "plugins"))
 from check_also.ranking import Doc, Params, rank_related  # noqa: E402
 from check_also.text import term_vector  # noqa: E402
 from corpus import load_bbc, synthetic  # noqa: E402
-
-
-def peak_mib() -> float:
-    """Return this process's peak resident memory in MiB (VmHWM: not inherited at fork)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from memory import peak_mib  # noqa: E402
 
 
 def main() -> None:
