@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask
 
@@ -54,27 +55,30 @@ def set_status(app: Flask, ids: Iterable[int], status: str) -> list[Outcome]:
     """
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
-    outcomes = []
-    with storage.get_db(app).write() as conn:
-        for comment_id in ids:
-            row = storage.get_comment(conn, comment_id)
-            if row is None:
-                outcomes.append(Outcome(comment_id, None, None, None))
-                continue
-            if row["status"] != status:
-                storage.update_comment(conn, comment_id, {"status": status})
-            outcomes.append(Outcome(comment_id, row["thread"], row["status"], status))
-    for outcome in outcomes:
-        if outcome.found and outcome.before != outcome.after:
-            log.info(
-                "comments: comment %s %s -> %s", outcome.comment_id, outcome.before, outcome.after
-            )
-    published_changed(app, _changed_threads(outcomes))
-    return outcomes
+
+    def change(conn: Any, row: dict) -> str:
+        if row["status"] != status:
+            storage.update_comment(conn, row["id"], {"status": status})
+            log.info("comments: comment %s %s -> %s", row["id"], row["status"], status)
+        return status
+
+    return _apply(app, ids, change)
 
 
 def delete(app: Flask, ids: Iterable[int]) -> list[Outcome]:
     """Delete each comment (replies move up a level); report what was there."""
+
+    def change(conn: Any, row: dict) -> None:
+        storage.delete_comment(conn, row["id"])
+        log.info("comments: deleted comment %s", row["id"])
+
+    return _apply(app, ids, change)
+
+
+def _apply(
+    app: Flask, ids: Iterable[int], change: Callable[[Any, dict], str | None]
+) -> list[Outcome]:
+    # One transaction for the whole batch; the publish hook runs only after it commits.
     outcomes = []
     with storage.get_db(app).write() as conn:
         for comment_id in ids:
@@ -82,9 +86,8 @@ def delete(app: Flask, ids: Iterable[int]) -> list[Outcome]:
             if row is None:
                 outcomes.append(Outcome(comment_id, None, None, None))
                 continue
-            storage.delete_comment(conn, comment_id)
-            outcomes.append(Outcome(comment_id, row["thread"], row["status"], None))
-            log.info("comments: deleted comment %s", comment_id)
+            after = change(conn, row)
+            outcomes.append(Outcome(comment_id, row["thread"], row["status"], after))
     published_changed(app, _changed_threads(outcomes))
     return outcomes
 

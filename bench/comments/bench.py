@@ -28,10 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 from comments_api import create_app, storage  # noqa: E402
 from tests.api.support import (  # noqa: E402
-    SECRET,
     THREAD,
     Gunicorn,
     PostgresCluster,
+    load_settings,
     pg_bin,
     post_burst,
     write_manifest,
@@ -86,14 +86,7 @@ def verify(settings: dict, results: list[dict]) -> None:
 def run(backend: str, url: str, args: argparse.Namespace, work: Path) -> dict:
     """Load one store and return its numbers."""
     manifest = write_manifest(work / backend / "output" / "comments" / "threads.json")
-    settings = {
-        "COMMENTS_DATABASE_URL": url,
-        "COMMENTS_SECRET_KEY": SECRET,
-        "COMMENTS_MANIFEST": str(manifest),
-        "COMMENTS_RATE_LIMIT": "off",
-        "COMMENTS_FLOOD_SECONDS": "0",
-        "COMMENTS_MODERATION": "none",
-    }
+    settings = load_settings(url, manifest)
     with Gunicorn(settings, workers=args.workers, log=work / f"{backend}.log") as server:
         jobs = [(server.url, c, args.per_client) for c in range(args.clients)]
         started = time.perf_counter()

@@ -50,6 +50,18 @@ def comment(**fields: Any) -> dict[str, Any]:
     return data
 
 
+def load_settings(database_url: str, manifest: Path) -> dict[str, str]:
+    """Return service settings for load runs: every limit and moderation off."""
+    return {
+        "COMMENTS_DATABASE_URL": database_url,
+        "COMMENTS_SECRET_KEY": SECRET,
+        "COMMENTS_MANIFEST": str(manifest),
+        "COMMENTS_RATE_LIMIT": "off",
+        "COMMENTS_FLOOD_SECONDS": "0",
+        "COMMENTS_MODERATION": "none",
+    }
+
+
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that is free right now."""
     with socket.socket() as sock:

@@ -12,7 +12,7 @@ import pytest
 from comments_api import create_app, storage
 from comments_api.render import render_body
 from comments_api.tokens import check_token
-from tests.api.support import SECRET, Gunicorn, post_burst
+from tests.api.support import SECRET, Gunicorn, load_settings, post_burst
 
 CLIENTS, PER_CLIENT, WORKERS = 8, 250, 4
 
@@ -35,14 +35,7 @@ def test_concurrent_posts_from_many_processes_are_all_stored_once(
         if backend == "sqlite"
         else request.getfixturevalue("postgres_url")
     )
-    settings = {
-        "COMMENTS_DATABASE_URL": url,
-        "COMMENTS_SECRET_KEY": SECRET,
-        "COMMENTS_MANIFEST": str(manifest),
-        "COMMENTS_RATE_LIMIT": "off",
-        "COMMENTS_FLOOD_SECONDS": "0",
-        "COMMENTS_MODERATION": "none",
-    }
+    settings = load_settings(url, manifest)
     log = tmp_path / "gunicorn.log"
     with Gunicorn(settings, workers=WORKERS, log=log) as server:
         results, seconds = run_load(server.url)
