@@ -132,6 +132,13 @@ def test_sitemap_lists_every_page(site):
     assert "http://127.0.0.1:8000/" in locs
 
 
+def test_not_found_page_links_from_the_site_root(page_soup):
+    # The 404 page is served at any missing address, however deep.
+    soup = page_soup("404.html")
+    assert soup.find("link", rel="stylesheet")["href"] == "/theme/css/site.css"
+    assert all(a["href"].startswith(("/", "http")) for a in soup.select("main a[href]"))
+
+
 def test_robots_txt_points_at_the_sitemap(site):
     lines = (site / "robots.txt").read_text(encoding="utf-8").splitlines()
     assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in lines
