@@ -64,18 +64,20 @@ def build(python: Path, site: Path, plugins: list[str], **extra) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def variants(plugins: list[str], with_peers: bool) -> dict[str, tuple[Path, list[str], dict]]:
+def variants(plugins: list[str], which: list[str]) -> dict[str, tuple[Path, list[str], dict]]:
     """Return name -> (interpreter, PLUGINS, extra settings) of each compared build."""
     base = [p for p in plugins if p != "check_also"]
-    out = {"check_also": (OURS, plugins, {})}
-    if with_peers:
-        override = {"THEME_TEMPLATES_OVERRIDES": [str(peers.theme_override(WORK / "peer-theme"))]}
-        for name in peers.PEERS:
+    out = {}
+    if "check_also" in which:
+        out["check_also"] = (OURS, plugins, {})
+    override = {"THEME_TEMPLATES_OVERRIDES": [str(peers.theme_override(WORK / "peer-theme"))]}
+    for name in peers.PEERS:
+        if name in which:
             out[name] = (peers.python(), [*base, f"pelican.plugins.{name}"], override)
     return out
 
 
-def quality(plugins: list[str], with_peers: bool) -> dict:
+def quality(plugins: list[str], which: list[str]) -> dict:
     """Build the BBC corpus (all and de-duplicated) and score every plugin's picks."""
     rows_all = load_bbc()
     out: dict = {}
@@ -83,7 +85,7 @@ def quality(plugins: list[str], with_peers: bool) -> dict:
         labels = {r["id"]: r["label"] for r in rows}
         slugs = [r["id"] for r in rows]
         result = {"articles": len(rows), "tfidf_baseline": score(tfidf_baseline(rows), labels)}
-        for name, (python, plugin_list, extra) in variants(plugins, with_peers).items():
+        for name, (python, plugin_list, extra) in variants(plugins, which).items():
             site = WORK / f"bbc-{corpus_name}-{name}"
             if not (site / "content").exists():
                 write_content(rows, site / "content")
@@ -94,25 +96,25 @@ def quality(plugins: list[str], with_peers: bool) -> dict:
     return out
 
 
-def ranking(sizes: list[int], with_peers: bool) -> dict:
+def ranking(sizes: list[int], which: list[str]) -> dict:
     """Time the ranking alone at each size, in fresh processes (medians of repeats)."""
-    out: dict = {"check_also": {}, "related_posts": {}, "similar_posts": {}}
+    out: dict = {name: {} for name in which}
     for n in sizes:
         repeats = 3 if n <= 10_000 else 1
-        log(f"ranking: check_also on {n} articles ({repeats} runs)")
-        done = subprocess.run(
-            [str(OURS), str(HERE / "rank_time.py"), str(n), str(repeats)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        out["check_also"][n] = json.loads(done.stdout)
-        if not with_peers:
-            continue
-        for name in peers.PEERS:
+        if "check_also" in which:
+            log(f"ranking: check_also on {n} articles ({repeats} runs)")
+            done = subprocess.run(
+                [str(OURS), str(HERE / "rank_time.py"), str(n), str(repeats)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            out["check_also"][str(n)] = json.loads(done.stdout)
+        for name in (name for name in peers.PEERS if name in which):
             if name == "similar_posts" and n * n * 4 > 6 << 30:
                 # Its similarity matrix is dense: n x n float32 would not fit this machine.
-                out[name][n] = {"skipped": f"needs {n * n * 4 / 2**30:.0f} GiB for an n x n matrix"}
+                need = f"needs {n * n * 4 / 2**30:.0f} GiB for an n x n matrix"
+                out[name][str(n)] = {"skipped": need}
                 continue
             log(f"ranking: {name} on {n} articles")
             try:
@@ -124,20 +126,17 @@ def ranking(sizes: list[int], with_peers: bool) -> dict:
                     timeout=PEER_TIMEOUT,
                 )
             except subprocess.TimeoutExpired:
-                out[name][n] = {"skipped": f"did not finish within {PEER_TIMEOUT} s"}
+                out[name][str(n)] = {"skipped": f"did not finish within {PEER_TIMEOUT} s"}
                 continue
-            out[name][n] = json.loads(done.stdout)
+            out[name][str(n)] = json.loads(done.stdout)
     return out
 
 
-def overhead(n: int, plugins: list[str], with_peers: bool, repeats: int) -> dict:
+def overhead(n: int, plugins: list[str], which: list[str], repeats: int) -> dict:
     """Return whole-build CPU time with and without each plugin on n synthetic articles."""
     rows = synthetic(n)
     out: dict = {"articles": n}
-    pythons = {"check_also": OURS}
-    if with_peers:
-        pythons.update({name: peers.python() for name in peers.PEERS})
-    for name, (python, plugin_list, extra) in variants(plugins, with_peers).items():
+    for name, (python, plugin_list, extra) in variants(plugins, which).items():
         base_site, site = WORK / f"build-{n}-{name}-without", WORK / f"build-{n}-{name}-with"
         for folder in (base_site, site):
             if not (folder / "content").exists():
@@ -161,13 +160,13 @@ def overhead(n: int, plugins: list[str], with_peers: bool, repeats: int) -> dict
     return out
 
 
-def incremental(n: int, plugins: list[str], with_peers: bool) -> dict:
+def incremental(n: int, plugins: list[str], which: list[str]) -> dict:
     """Return cached no-change and add-one-article build CPU times on n articles."""
     rows = synthetic(n + 1)
     extra_row = rows.pop()
     cached = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True}
     out: dict = {"articles": n}
-    for name, (python, plugin_list, extra) in variants(plugins, with_peers).items():
+    for name, (python, plugin_list, extra) in variants(plugins, which).items():
         site = WORK / f"cached-{n}-{name}"
         if site.exists():
             subprocess.run(["rm", "-rf", str(site)], check=True)
@@ -191,7 +190,7 @@ def incremental(n: int, plugins: list[str], with_peers: bool) -> dict:
 def table(results: dict) -> str:
     """Return the results as a plain-text table."""
     lines = []
-    for corpus_name, result in results["quality"].items():
+    for corpus_name, result in results.get("quality", {}).items():
         head = f"BBC {corpus_name} ({result['articles']} articles)"
         lines.append(head + ": P@1  P@5  coverage  max pages/pick")
         for name, r in result.items():
@@ -201,7 +200,7 @@ def table(results: dict) -> str:
                     f"  {r['max_same_pick']} ({r['max_concentration']:.2%})"
                 )
     lines.append("Ranking alone: wall s / cpu s / peak MiB")
-    for name, sizes in results["ranking"].items():
+    for name, sizes in results.get("ranking", {}).items():
         for n, r in sizes.items():
             n = int(n)
             if "skipped" in r:
@@ -211,19 +210,26 @@ def table(results: dict) -> str:
                     f"  {name:16s} {n:>7}  {r['rank_wall_s']:.2f} / {r['rank_cpu_s']:.2f}"
                     f" / {r['peak_mb']:.0f}"
                 )
-    o = results["overhead"]
+    o = results.get("overhead", {"articles": "-"})
     lines.append(f"Whole build, {o['articles']} articles: cpu without / with / overhead")
     for name, r in o.items():
         if isinstance(r, dict):
             cpu = f"{r['cpu_without_s']:.1f} / {r['cpu_with_s']:.1f}"
             lines.append(f"  {name:16s} {cpu} / {r['overhead']:+.1%}")
-    i = results["incremental"]
+    i = results.get("incremental", {"articles": "-"})
     lines.append(f"Cached builds, {i['articles']} articles: no change / one added / ratio")
     for name, r in i.items():
         if isinstance(r, dict):
             cpu = f"{r['unchanged_cpu_s']:.1f} / {r['one_added_cpu_s']:.1f}"
             lines.append(f"  {name:16s} {cpu} / {r['ratio']:.2f}x")
     return "\n".join(lines)
+
+
+def merge(old, new):
+    """Return new with the entries of old that new does not have, at every level."""
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return new
+    return {**old, **{key: merge(old.get(key), value) for key, value in new.items()}}
 
 
 def save(results: dict) -> None:
@@ -238,36 +244,40 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each")
     parser.add_argument("--skip-peers", action="store_true", help="measure check_also only")
     parser.add_argument(
+        "--plugins",
+        nargs="+",
+        choices=["check_also", *peers.PEERS],
+        help="measure these plugins only and keep the other results of the last run",
+    )
+    parser.add_argument(
         "--only",
         nargs="+",
         choices=["quality", "ranking", "overhead", "incremental"],
         help="run these parts only and keep the other results of the last run",
     )
     args = parser.parse_args()
-    with_peers = not args.skip_peers
+    which = args.plugins or (["check_also"] if args.skip_peers else ["check_also", *peers.PEERS])
     WORK.mkdir(parents=True, exist_ok=True)
-    if with_peers:
+    if any(name in peers.PEERS for name in which):
         peers.ensure_venv(log)
     plugins = project_plugins()
     sizes = [2225, 10_000] if args.quick else [2225, 10_000, 50_000, 100_000]
     build_size = 2_000 if args.quick else 10_000
-    results: dict = {"quick": args.quick}
-    if args.only and RESULTS.exists():
-        results = {**json.loads(RESULTS.read_text(encoding="utf-8")), "quick": args.quick}
+    results: dict = {}
+    if (args.only or args.plugins or args.skip_peers) and RESULTS.exists():
+        # A partial run keeps what it does not measure again (the peers, other parts).
+        results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    results["quick"] = args.quick
     steps = {
-        "quality": lambda: quality(plugins, with_peers),
-        "ranking": lambda: ranking(sizes, with_peers),
-        "overhead": lambda: overhead(build_size, plugins, with_peers, 1 if args.quick else 3),
-        "incremental": lambda: incremental(build_size, plugins, with_peers),
+        "quality": lambda: quality(plugins, which),
+        "ranking": lambda: ranking(sizes, which),
+        "overhead": lambda: overhead(build_size, plugins, which, 1 if args.quick else 3),
+        "incremental": lambda: incremental(build_size, plugins, which),
     }
     for name, step in steps.items():
         if args.only and name not in args.only:
             continue
-        fresh = step()
-        if args.only and isinstance(results.get(name), dict):
-            # Keep what this run did not measure again (e.g. the peers with --skip-peers).
-            fresh = {**results[name], **fresh}
-        results[name] = fresh
+        results[name] = merge(results.get(name), step())
         save(results)  # partial results survive an interrupted run
     print(table(results))
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pelican import signals
+from threadpoolctl import threadpool_limits
 
 from .cache import FORMAT, ResultCache, VectorCache, content_hash
 from .ranking import Choice, Doc, rank_related
 from .settings import CheckAlsoSettingError, Config, read_config
-from .text import html_text, strip_html, teaser, term_vector
+from .text import TermVector, Tokeniser, strip_html, teaser, term_text
 
 __all__ = ["CheckAlso", "CheckAlsoSettingError", "register"]
 
@@ -109,22 +110,18 @@ def _group(article, translation_id) -> str:
     return "\x1f".join(str(getattr(article, name, "")) for name in names)
 
 
-def _doc(article, config: Config, vectors: VectorCache, stop_key: str, translation_id):
+def _texts(article) -> tuple[str, str]:
+    """Return the article's title and its summary plus body, as HTML."""
     title_html = str(getattr(article, "title", ""))
     body_html = (article.metadata.get("summary") or "") + "\n" + (article._content or "")
-    key = content_hash(str(FORMAT), stop_key, title_html, body_html)
+    return title_html, body_html
 
-    def compute():
-        return (
-            term_vector(html_text(title_html), config.stop_words),
-            term_vector(html_text(body_html), config.stop_words),
-        )
 
-    title, body = vectors.get(key, compute)
+def _doc(article, title: TermVector, body: TermVector, translation_id) -> Doc:
     category = getattr(article, "category", None)
     date = getattr(article, "date", None)
     override = article.metadata.get("check_also")
-    doc = Doc(
+    return Doc(
         key="\x1f".join([str(article.slug), article.lang, str(article.source_path)]),
         slug=str(article.slug),
         title=title,
@@ -137,7 +134,43 @@ def _doc(article, config: Config, vectors: VectorCache, stop_key: str, translati
         override=str(override).strip() if override is not None else None,
         eligible=article.status == "published",
     )
-    return doc, key
+
+
+def _docs(articles: list, config: Config, vectors: VectorCache, translation_id) -> tuple:
+    """Return (docs, content hashes, articles) for every article that can be ranked."""
+    stop_key = "\x1e".join(sorted(config.stop_words))
+    texts, hashes, kept = [], [], []
+    for article in articles:
+        article.check_also = None
+        try:
+            title_html, body_html = _texts(article)
+        except (AttributeError, TypeError, ValueError) as error:
+            logger.warning("check_also: skipped, %s (%s)", error, _path(article))
+            continue
+        texts.append((title_html, body_html))
+        hashes.append(content_hash(str(FORMAT), stop_key, title_html, body_html))
+        kept.append(article)
+    # What the cache lacks is tokenised in one batch, with one table of term ids.
+    missing: dict[bytes, int] = {}
+    for i, key in enumerate(hashes):
+        if key not in vectors:
+            missing.setdefault(key, i)
+    found = Tokeniser(config.stop_words).vectors(
+        [term_text(part) for i in missing.values() for part in texts[i]]
+    )
+    for n, key in enumerate(missing):
+        vectors.put(key, (found[2 * n], found[2 * n + 1]))
+    docs, ranked, ranked_hashes = [], [], []
+    for article, key in zip(kept, hashes, strict=True):
+        title, body = vectors.get(key)
+        try:
+            docs.append(_doc(article, title, body, translation_id))
+        except (AttributeError, TypeError, ValueError) as error:
+            logger.warning("check_also: skipped, %s (%s)", error, _path(article))
+            continue
+        ranked.append(article)
+        ranked_hashes.append(key)
+    return docs, ranked_hashes, ranked
 
 
 def _digest(config: Config, docs: list[Doc], hashes: list[bytes]) -> str:
@@ -148,6 +181,32 @@ def _digest(config: Config, docs: list[Doc], hashes: list[bytes]) -> str:
         h.update("\x1f".join((*fields, str(d.override), str(d.eligible))).encode())
         h.update(key)
     return h.hexdigest()
+
+
+def _choices(docs: list[Doc], hashes: list[bytes], config: Config, results: ResultCache, new: int):
+    """Return the choices for docs: the stored ones when their input is unchanged."""
+    digest = _digest(config, docs, hashes)
+    stored = results.load(digest)
+    if stored is not None and len(stored) == len(docs):
+        by_key = {d.key: i for i, d in enumerate(docs)}
+        try:
+            choices = [_decode(entry, by_key) for entry in stored]
+        except (KeyError, TypeError, ValueError):
+            pass
+        else:
+            logger.debug(
+                "check_also: reused the choices of the last build for %d articles", len(docs)
+            )
+            return choices
+    started = time.perf_counter()
+    # One BLAS thread: the products are thin, and idle threads spinning for work would
+    # only add CPU time to the build.
+    with threadpool_limits(1, "blas"):
+        choices = rank_related(docs, config.params)
+    results.save(digest, [_encode(c, docs) for c in choices])
+    seconds = time.perf_counter() - started
+    logger.debug("check_also: ranked %d articles in %.2f s (%d tokenised)", len(docs), seconds, new)
+    return choices
 
 
 def attach_check_also(generator) -> None:
@@ -169,47 +228,16 @@ def attach_check_also(generator) -> None:
     load = use_cache and settings.get("LOAD_CONTENT_CACHE", True)
     vectors = VectorCache(folder if load else None)
     vectors.path = folder / "vectors.npz" if folder else None
-    stop_key = "\x1e".join(sorted(config.stop_words))
-    docs, hashes, kept = [], [], []
-    for article in articles:
-        article.check_also = None
-        try:
-            doc, key = _doc(article, config, vectors, stop_key, settings["ARTICLE_TRANSLATION_ID"])
-        except (AttributeError, TypeError, ValueError) as error:
-            logger.warning("check_also: skipped, %s (%s)", error, _path(article))
-            continue
-        docs.append(doc)
-        hashes.append(key)
-        kept.append(article)
-    vectors.save()
-    results = ResultCache(folder)
-    digest = _digest(config, docs, hashes)
-    stored = results.load(digest) if load else None
-    by_key = {d.key: i for i, d in enumerate(docs)}
-    choices = None
-    if stored is not None and len(stored) == len(docs):
-        try:
-            choices = [_decode(entry, by_key) for entry in stored]
-        except (KeyError, TypeError, ValueError):
-            choices = None
-    if choices is None:
-        started = time.perf_counter()
-        # The ranking allocates many short-lived objects but builds no reference cycles:
-        # collecting during it would only walk Pelican's whole object graph again and again.
-        gc.disable()
-        try:
-            choices = rank_related(docs, config.params)
-        finally:
-            gc.enable()
-        results.save(digest, [_encode(c, docs) for c in choices])
-        logger.debug(
-            "check_also: ranked %d articles in %.2f s (%d tokenised)",
-            len(docs),
-            time.perf_counter() - started,
-            vectors.misses,
-        )
-    else:
-        logger.debug("check_also: reused the choices of the last build for %d articles", len(docs))
+    results = ResultCache(folder, load)
+    # Tokenising and ranking allocate many short-lived objects but build no reference
+    # cycles: collecting during them would only walk Pelican's whole object graph again.
+    gc.disable()
+    try:
+        docs, hashes, kept = _docs(articles, config, vectors, settings["ARTICLE_TRANSLATION_ID"])
+        vectors.save()
+        choices = _choices(docs, hashes, config, results, vectors.misses)
+    finally:
+        gc.enable()
     links: dict = {}
     for article, choice in zip(kept, choices, strict=True):
         _attach(article, choice, kept, config, links)

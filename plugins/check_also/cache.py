@@ -14,7 +14,7 @@ from .text import TermVector
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when tokenising changes, so old vectors are not reused
+FORMAT = 2  # bump when tokenising changes, so old vectors are not reused
 
 
 def content_hash(*parts: str) -> bytes:
@@ -40,14 +40,23 @@ class VectorCache:
             except (OSError, ValueError, KeyError) as error:
                 logger.warning("check_also: unreadable cache, rebuilding it (%s)", error)
 
-    def get(self, key: bytes, compute) -> tuple[TermVector, TermVector]:
-        """Return the vectors for a content hash, computing them on a miss."""
-        found = self._used.get(key) or self._stored.get(key)
-        if found is None:
-            self.misses += 1
-            found = compute()
+    def __contains__(self, key: bytes) -> bool:
+        return key in self._used or key in self._stored
+
+    def get(self, key: bytes) -> tuple[TermVector, TermVector]:
+        """Return the vectors stored for a content hash, and keep them for the next build.
+
+        Raises:
+            KeyError: nothing is stored for the hash.
+        """
+        found = self._used.get(key) or self._stored[key]
         self._used[key] = found
         return found
+
+    def put(self, key: bytes, found: tuple[TermVector, TermVector]) -> None:
+        """Store the vectors of a text that was not in the cache."""
+        self.misses += 1
+        self._used[key] = found
 
     def save(self) -> None:
         """Write the vectors of this build's articles only (dropping removed ones)."""
@@ -88,12 +97,13 @@ def _read(path: Path) -> dict[bytes, tuple[TermVector, TermVector]]:
 class ResultCache:
     """The choices of the last build, reused when nothing that ranking reads has changed."""
 
-    def __init__(self, folder: Path | None):
+    def __init__(self, folder: Path | None, readable: bool = True):
         self.path = folder / "choices.json" if folder else None
+        self.readable = readable
 
     def load(self, digest: str) -> list | None:
         """Return the stored choices if they were made from input with this digest."""
-        if not self.path or not self.path.exists():
+        if not self.readable or not self.path or not self.path.exists():
             return None
         try:
             stored = json.loads(self.path.read_text(encoding="utf-8"))

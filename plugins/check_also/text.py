@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 import unicodedata
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -17,7 +17,6 @@ _WORD = re.compile(
     r"[\w\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670"
     r"\u06d6-\u06ed\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u200c\u200d]{2,}"
 )
-_ASCII_WORD = re.compile(r"[a-z0-9_]{2,}")
 # Scripts written without spaces between words: index them as overlapping character pairs.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f]")
 _HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
@@ -55,39 +54,108 @@ def html_text(markup: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
-@functools.lru_cache(maxsize=1 << 20)
-def _term_id(term: str) -> int:
-    # A stable hash, unlike hash(): ids are cached on disk between builds.
-    return zlib.crc32(term.encode("utf-8"))
+# Typographic punctuation that Markdown's "smarty" writes as entities: a word break, like a
+# space, so that most English articles stay ASCII and take the fast path below.
+_TYPOGRAPHIC = re.compile(r"&(?:[lr][sd]quo|[mn]dash|hellip|nbsp|[lr]aquo|#82(?:1[6-9]|2[01]));")
+# ASCII bytes that end a word become spaces; letters, digits, "_" and every byte of a
+# multi-byte UTF-8 character stay, so bytes.split() cuts ASCII text exactly as _ASCII_WORD
+# does and leaves any other word for the Unicode pattern.
+_WORD_BYTES = bytes(
+    c if chr(c).isascii() and (chr(c).isalnum() or c == 95) or c >= 128 else 32 for c in range(256)
+)
+# A whole word (between spaces) with at least one non-ASCII byte.
+_NON_ASCII_RUN = re.compile(rb"(?<![^ ])[^ \x80-\xff]*[\x80-\xff][^ ]*")
+_SINGLE_BYTES = frozenset(bytes([c]) for c in range(128) if _WORD_BYTES[c] != 32)
+
+
+def term_text(markup: str) -> str:
+    """Return the words of an HTML fragment for indexing: visible text, typography as spaces."""
+    markup = markup or ""
+    if "<!--" in markup or _HIDDEN_START.search(markup):
+        markup = _HIDDEN.sub(" ", markup)
+    text = _TAG.sub(" ", markup)
+    if "&" in text:
+        text = _TYPOGRAPHIC.sub(" ", text)
+        if "&" in text:
+            text = html.unescape(text)
+    return text
+
+
+def _unicode_terms(word: str, stop_words: frozenset[str]) -> list[str]:
+    """Return the terms of a run of non-ASCII text: NFKC words, pairs for unspaced scripts."""
+    if not unicodedata.is_normalized("NFKC", word):
+        word = unicodedata.normalize("NFKC", word).casefold()
+    out = []
+    for term in _WORD.findall(word):
+        if term in stop_words:
+            continue
+        if _UNSPACED.search(term):
+            out.extend(term[i : i + 2] for i in range(len(term) - 1))
+        else:
+            out.append(term)
+    return out
+
+
+class _TermIds(dict):
+    """Term (UTF-8 bytes) -> stable id, CRC-32 computed once per distinct term."""
+
+    def __missing__(self, term: bytes) -> int:
+        # A stable hash, unlike hash(): ids are cached on disk between builds.
+        value = self[term] = zlib.crc32(term)
+        return value
+
+
+class Tokeniser:
+    """Cut texts into term counts and term vectors, with one table of term ids per build."""
+
+    def __init__(self, stop_words: frozenset[str] = ENGLISH_STOP_WORDS):
+        self.stop_words = frozenset(stop_words)
+        self._drop = _SINGLE_BYTES | {w.encode("utf-8") for w in self.stop_words}
+        self._ids = _TermIds()
+
+    def counts(self, text: str) -> Counter:
+        """Return term counts (UTF-8 bytes) of plain text: case-folded words, no stop words."""
+        data = (text.lower() if text.isascii() else text.casefold()).encode("utf-8", "replace")
+        words = data.translate(_WORD_BYTES)
+        counts = Counter(words.split())
+        for word in self._drop.intersection(counts):
+            del counts[word]
+        if not data.isascii():
+            # Runs with non-ASCII bytes (accents, other scripts, symbols) are a few per
+            # article: the Unicode pattern cuts them as it would the whole text.
+            for word in set(_NON_ASCII_RUN.findall(words)):
+                n = counts.pop(word, 0)
+                for term in _unicode_terms(word.decode("utf-8", "replace"), self.stop_words):
+                    counts[term.encode("utf-8")] += n
+        return counts
+
+    def vectors(self, texts: Sequence[str]) -> list[TermVector]:
+        """Return (term ids, counts) of each text; the arrays are views of two shared ones."""
+        terms: list[bytes] = []
+        counts: list[int] = []
+        bounds = [0]
+        for text in texts:
+            found = self.counts(text)
+            terms.extend(found)
+            counts.extend(found.values())
+            bounds.append(len(terms))
+        ids = np.fromiter(map(self._ids.__getitem__, terms), np.uint32, len(terms))
+        values = np.array(counts, np.float32)
+        return [
+            (ids[a:b], values[a:b]) if b > a else _EMPTY
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
 
 
 def tokenize(text: str, stop_words: frozenset[str] = ENGLISH_STOP_WORDS) -> dict[str, int]:
     """Return term counts of plain text: case-folded words, pairs for unspaced scripts."""
-    unspaced = []
-    if text.isascii():
-        counts = dict(Counter(_ASCII_WORD.findall(text.casefold())))
-    else:
-        if not unicodedata.is_normalized("NFKC", text):
-            text = unicodedata.normalize("NFKC", text)
-        counts = dict(Counter(_WORD.findall(text.casefold())))
-        if _UNSPACED.search(text):
-            unspaced = [w for w in counts if _UNSPACED.search(w)]
-    for word in stop_words.intersection(counts):
-        del counts[word]
-    for word in unspaced:
-        n = counts.pop(word, 0)
-        for i in range(len(word) - 1):
-            counts[word[i : i + 2]] = counts.get(word[i : i + 2], 0) + n
-    return counts
+    found = Tokeniser(stop_words).counts(text)
+    return {term.decode("utf-8"): n for term, n in found.items()}
 
 
 def term_vector(text: str, stop_words: frozenset[str] = ENGLISH_STOP_WORDS) -> TermVector:
     """Return (hashed term ids, counts) of plain text."""
-    counts = tokenize(text, stop_words)
-    if not counts:
-        return _EMPTY
-    ids = np.fromiter(map(_term_id, counts), np.uint32, len(counts))
-    return ids, np.fromiter(counts.values(), np.float32, len(counts))
+    return Tokeniser(stop_words).vectors([text])[0]
 
 
 def teaser(text: str, length: int) -> str:

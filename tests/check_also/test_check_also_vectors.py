@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from check_also.cache import ResultCache, VectorCache, content_hash
 from check_also.text import term_vector
@@ -53,18 +54,21 @@ def test_vector_cache_round_trip_and_pruning(tmp_path):
     key_a, key_b = content_hash("a"), content_hash("b")
     vec_a = (term_vector("alpha beta"), term_vector("gamma delta delta"))
     vec_b = (term_vector("epsilon"), term_vector("zeta"))
-    cache.get(key_a, lambda: vec_a)
-    cache.get(key_b, lambda: vec_b)
+    assert key_a not in cache
+    cache.put(key_a, vec_a)
+    cache.put(key_b, vec_b)
     cache.save()
     again = VectorCache(tmp_path)
-    found = again.get(key_a, lambda: (_ for _ in ()).throw(AssertionError("recomputed")))
+    assert key_a in again and key_b in again
+    found = again.get(key_a)
     assert again.misses == 0
     for got, want in zip(found, vec_a, strict=True):
         assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
     again.save()  # only "a" was used in this build: "b" is dropped
     third = VectorCache(tmp_path)
-    third.get(key_b, lambda: vec_b)
-    assert third.misses == 1
+    assert key_a in third and key_b not in third
+    with pytest.raises(KeyError):
+        third.get(key_b)
 
 
 def test_result_cache_answers_only_for_the_same_digest(tmp_path):
@@ -72,3 +76,4 @@ def test_result_cache_answers_only_for_the_same_digest(tmp_path):
     results.save("digest-1", [["a", ["b"], "similar", None]])
     assert results.load("digest-1") == [["a", ["b"], "similar", None]]
     assert results.load("digest-2") is None
+    assert ResultCache(tmp_path, readable=False).load("digest-1") is None
