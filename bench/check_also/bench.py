@@ -255,6 +255,9 @@ def main() -> None:
         choices=["quality", "ranking", "overhead", "incremental"],
         help="run these parts only and keep the other results of the last run",
     )
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="alternating builds with and without, per plugin"
+    )
     args = parser.parse_args()
     which = args.plugins or (["check_also"] if args.skip_peers else ["check_also", *peers.PEERS])
     WORK.mkdir(parents=True, exist_ok=True)
@@ -271,7 +274,7 @@ def main() -> None:
     steps = {
         "quality": lambda: quality(plugins, which),
         "ranking": lambda: ranking(sizes, which),
-        "overhead": lambda: overhead(build_size, plugins, which, 1 if args.quick else 3),
+        "overhead": lambda: overhead(build_size, plugins, which, 1 if args.quick else args.repeats),
         "incremental": lambda: incremental(build_size, plugins, which),
     }
     for name, step in steps.items():

@@ -56,8 +56,9 @@ class CheckAlso:
     def teaser(self) -> str:
         """Return the pick's summary as plain text, cut at a word and ending in '…'."""
         source = self.article.metadata.get("summary") or self.article._content or ""
-        # The start of a long body is enough; strip all of it only when the start is short.
-        head = source[: 4 * self._teaser_length + 400]
+        # The start of a long body is enough (markup is rarely more than half of it); all of
+        # it is stripped only when the start has too little text.
+        head = source[: 2 * self._teaser_length + 200]
         if len(head) < len(source) and head.rfind("<") > 0:
             head = head[: head.rfind("<")]  # never end inside a tag
         text = strip_html(head)

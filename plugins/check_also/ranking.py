@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from itertools import chain, islice
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import vectors
 from .text import TermVector
@@ -111,7 +110,7 @@ def _scored_pairs(docs: Sequence[Doc], p: Params) -> tuple[np.ndarray, ...]:
     cosine[exact] = vectors.pair_cosine(x, src[exact], dst[exact])
     score = cosine + p.topic_weight * topic
     if p.tag_weight and any(d.tags for d in docs):
-        score += p.tag_weight * vectors.pair_cosine(_tag_matrix(docs), src, dst)
+        score += p.tag_weight * _tag_similarity(docs, src, dst)
     if p.category_weight:
         cats = _codes([d.category for d in docs])
         score += p.category_weight * (cats[src] == cats[dst])
@@ -136,17 +135,25 @@ def _codes(values: Sequence[str]) -> np.ndarray:
     return np.fromiter((table.setdefault(v, len(table)) for v in values), np.int64, len(values))
 
 
-def _tag_matrix(docs: Sequence[Doc]) -> sp.csr_matrix:
+def _tag_similarity(docs: Sequence[Doc], src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Return the cosine of the tag sets of each pair: shared tags / sqrt(|a| * |b|)."""
     table: dict[str, int] = {}
-    rows, cols = [], []
-    for i, d in enumerate(docs):
-        for tag in set(d.tags):
-            rows.append(i)
-            cols.append(table.setdefault(tag.casefold(), len(table)))
-    m = sp.csr_matrix(
-        (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(docs), max(len(table), 1))
-    )
-    return vectors.normalise_rows(m)
+    sets = [sorted({table.setdefault(t.casefold(), len(table)) for t in d.tags}) for d in docs]
+    width = max(map(len, sets), default=0)
+    # Each document's tag codes in a row, padded with -1 on one side and -2 on the other,
+    # so padding never matches: comparing two rows cell by cell counts the shared tags.
+    codes = np.full((len(docs), max(width, 1)), -1, np.int32)
+    for i, tags in enumerate(sets):
+        codes[i, : len(tags)] = tags
+    sizes = np.fromiter(map(len, sets), np.float32, len(sets))
+    other = np.where(codes < 0, -2, codes)
+    out = np.zeros(len(src), np.float32)
+    step = max(1, (1 << 21) // (width * width or 1))
+    for s in range(0, len(src), step):
+        a, b = codes[src[s : s + step]], other[dst[s : s + step]]
+        out[s : s + step] = (a[:, :, None] == b[:, None, :]).sum(axis=(1, 2))
+    norms = np.sqrt(sizes[src] * sizes[dst])
+    return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
 
 def _ranked_lists(docs: Sequence[Doc], p: Params) -> tuple[list[list[int]], list[float]]:
@@ -157,15 +164,14 @@ def _ranked_lists(docs: Sequence[Doc], p: Params) -> tuple[list[list[int]], list
     # come first, spare choices after them.
     score = np.round(score, 6)
     order = np.lexsort((dst, -score, ~exact, src))
-    ranked: list[list[int]] = [[] for _ in docs]
-    top = [-math.inf] * len(docs)
-    for s, d, v in zip(
-        src[order].tolist(), dst[order].tolist(), score[order].tolist(), strict=True
-    ):
-        if not ranked[s]:
-            top[s] = v
-        ranked[s].append(d)
-    return ranked, top
+    targets = dst[order].tolist()
+    bounds = _indptr(src, len(docs)).tolist()
+    ranked = [targets[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    firsts = np.array(bounds[:-1])
+    has = np.diff(bounds) > 0
+    top = np.full(len(docs), -np.inf)
+    top[has] = score[order][firsts[has]]
+    return ranked, top.tolist()
 
 
 def _spread(ranked: list[list[int]], top: list[float], p: Params) -> list[int | None]:

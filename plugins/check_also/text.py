@@ -63,8 +63,6 @@ _TYPOGRAPHIC = re.compile(r"&(?:[lr][sd]quo|[mn]dash|hellip|nbsp|[lr]aquo|#82(?:
 _WORD_BYTES = bytes(
     c if chr(c).isascii() and (chr(c).isalnum() or c == 95) or c >= 128 else 32 for c in range(256)
 )
-# A whole word (between spaces) with at least one non-ASCII byte.
-_NON_ASCII_RUN = re.compile(rb"(?<![^ ])[^ \x80-\xff]*[\x80-\xff][^ ]*")
 _SINGLE_BYTES = frozenset(bytes([c]) for c in range(128) if _WORD_BYTES[c] != 32)
 
 
@@ -116,15 +114,14 @@ class Tokeniser:
     def counts(self, text: str) -> Counter:
         """Return term counts (UTF-8 bytes) of plain text: case-folded words, no stop words."""
         data = (text.lower() if text.isascii() else text.casefold()).encode("utf-8", "replace")
-        words = data.translate(_WORD_BYTES)
-        counts = Counter(words.split())
+        counts = Counter(data.translate(_WORD_BYTES).split())
         for word in self._drop.intersection(counts):
             del counts[word]
         if not data.isascii():
             # Runs with non-ASCII bytes (accents, other scripts, symbols) are a few per
             # article: the Unicode pattern cuts them as it would the whole text.
-            for word in set(_NON_ASCII_RUN.findall(words)):
-                n = counts.pop(word, 0)
+            for word in [w for w in counts if not w.isascii()]:
+                n = counts.pop(word)
                 for term in _unicode_terms(word.decode("utf-8", "replace"), self.stop_words):
                     counts[term.encode("utf-8")] += n
         return counts
