@@ -116,7 +116,7 @@ class Tokeniser:
         data = (text.lower() if text.isascii() else text.casefold()).encode("utf-8", "replace")
         counts = Counter(data.translate(_WORD_BYTES).split())
         for word in self._drop.intersection(counts):
-            del counts[word]
+            counts.pop(word)  # dict's own pop: Counter's __delitem__ is written in Python
         if not data.isascii():
             # Runs with non-ASCII bytes (accents, other scripts, symbols) are a few per
             # article: the Unicode pattern cuts them as it would the whole text.
