@@ -160,29 +160,40 @@ def overhead(n: int, plugins: list[str], which: list[str], repeats: int) -> dict
     return out
 
 
-def incremental(n: int, plugins: list[str], which: list[str]) -> dict:
-    """Return cached no-change and add-one-article build CPU times on n articles."""
+def incremental(n: int, plugins: list[str], which: list[str], repeats: int) -> dict:
+    """Return cached build CPU times on n articles: no change, one article added, and the
+    no-change build without the plugin (the overhead a cached rebuild pays)."""
     rows = synthetic(n + 1)
     extra_row = rows.pop()
     cached = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True}
     out: dict = {"articles": n}
     for name, (python, plugin_list, extra) in variants(plugins, which).items():
-        site = WORK / f"cached-{n}-{name}"
-        if site.exists():
-            subprocess.run(["rm", "-rf", str(site)], check=True)
-        write_content(rows, site / "content", tags=True)
-        log(f"incremental: {n} articles, {name}: first build fills the cache")
+        site, base_site = WORK / f"cached-{n}-{name}", WORK / f"cached-{n}-{name}-without"
+        base_plugins = [p for p in plugin_list if p != "check_also" and "pelican.plugins" not in p]
+        for folder in (site, base_site):
+            if folder.exists():
+                subprocess.run(["rm", "-rf", str(folder)], check=True)
+            write_content(rows, folder / "content", tags=True)
+        log(f"incremental: {n} articles, {name}: first builds fill the caches")
         first = build(python, site, plugin_list, **cached, **extra)
-        log(f"incremental: {n} articles, {name}: no change")
-        same = build(python, site, plugin_list, **cached, **extra)
+        build(python, base_site, base_plugins, **cached, **extra)
+        same, without = [], []
+        for attempt in range(repeats):
+            log(f"incremental: {n} articles, {name}: no change, run {attempt + 1}/{repeats}")
+            without.append(build(python, base_site, base_plugins, **cached, **extra)["cpu"])
+            same.append(build(python, site, plugin_list, **cached, **extra)["cpu"])
         write_content([extra_row], site / "content", tags=True)
         log(f"incremental: {n} articles, {name}: one article added")
         added = build(python, site, plugin_list, **cached, **extra)
+        unchanged = statistics.median(same)
         out[name] = {
             "first_cpu_s": first["cpu"],
-            "unchanged_cpu_s": same["cpu"],
+            "unchanged_cpu_s": unchanged,
             "one_added_cpu_s": added["cpu"],
-            "ratio": added["cpu"] / same["cpu"],
+            "ratio": added["cpu"] / unchanged,
+            "unchanged_without_cpu_s": statistics.median(without),
+            "cached_overhead": unchanged / statistics.median(without) - 1,
+            "runs": {"without": without, "with": same},
         }
     return out
 
@@ -217,11 +228,16 @@ def table(results: dict) -> str:
             cpu = f"{r['cpu_without_s']:.1f} / {r['cpu_with_s']:.1f}"
             lines.append(f"  {name:16s} {cpu} / {r['overhead']:+.1%}")
     i = results.get("incremental", {"articles": "-"})
-    lines.append(f"Cached builds, {i['articles']} articles: no change / one added / ratio")
+    lines.append(
+        f"Cached builds, {i['articles']} articles: no change / one added / ratio"
+        " / no change without the plugin / overhead"
+    )
     for name, r in i.items():
         if isinstance(r, dict):
-            cpu = f"{r['unchanged_cpu_s']:.1f} / {r['one_added_cpu_s']:.1f}"
-            lines.append(f"  {name:16s} {cpu} / {r['ratio']:.2f}x")
+            cpu = f"{r['unchanged_cpu_s']:.1f} / {r['one_added_cpu_s']:.1f} / {r['ratio']:.2f}x"
+            if "cached_overhead" in r:
+                cpu += f" / {r['unchanged_without_cpu_s']:.1f} / {r['cached_overhead']:+.1%}"
+            lines.append(f"  {name:16s} {cpu}")
     return "\n".join(lines)
 
 
@@ -275,7 +291,9 @@ def main() -> None:
         "quality": lambda: quality(plugins, which),
         "ranking": lambda: ranking(sizes, which),
         "overhead": lambda: overhead(build_size, plugins, which, 1 if args.quick else args.repeats),
-        "incremental": lambda: incremental(build_size, plugins, which),
+        "incremental": lambda: incremental(
+            build_size, plugins, which, 1 if args.quick else max(1, args.repeats - 2)
+        ),
     }
     for name, step in steps.items():
         if args.only and name not in args.only:
