@@ -16,7 +16,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1] / "plugins"))
 
 from check_also.ranking import Doc, Params, rank_related  # noqa: E402
-from check_also.text import term_vector  # noqa: E402
+from check_also.text import Tokeniser  # noqa: E402
 from corpus import load_bbc, synthetic  # noqa: E402
 from memory import peak_mib  # noqa: E402
 
@@ -27,7 +27,9 @@ def main() -> None:
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     rows = load_bbc() if n == 2225 else synthetic(n)
     started = time.perf_counter()
-    vectors = [(term_vector(r["title"]), term_vector(r["body"])) for r in rows]
+    flat = Tokeniser().vectors([text for r in rows for text in (r["title"], r["body"])])
+    vectors = list(zip(flat[0::2], flat[1::2], strict=True))
+    del flat
     tokenise = time.perf_counter() - started
     docs = [
         Doc(

@@ -5,6 +5,7 @@ Sets ``article.check_also`` on every article: ``None`` (no box) or a :class:`Che
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import hashlib
@@ -17,10 +18,10 @@ from typing import NamedTuple
 from pelican import signals
 from threadpoolctl import threadpool_limits
 
-from .cache import FORMAT, ResultCache, VectorCache, content_hash
-from .ranking import Choice, Doc, rank_related
+from .cache import FORMAT, ResultCache, content_hash
+from .records import Choice, Doc
 from .settings import CheckAlsoSettingError, Config, read_config
-from .text import TermVector, Tokeniser, strip_html, teaser, term_text
+from .text import Tokeniser, strip_html, teaser, term_text
 
 __all__ = ["CheckAlso", "CheckAlsoSettingError", "register"]
 
@@ -118,15 +119,14 @@ def _texts(article) -> tuple[str, str]:
     return title_html, body_html
 
 
-def _doc(article, title: TermVector, body: TermVector, translation_id) -> Doc:
+def _doc(article, translation_id) -> Doc:
+    """Return the article's record for the ranking, without its text vectors yet."""
     category = getattr(article, "category", None)
     date = getattr(article, "date", None)
     override = article.metadata.get("check_also")
     return Doc(
         key="\x1f".join([str(article.slug), article.lang, str(article.source_path)]),
         slug=str(article.slug),
-        title=title,
-        body=body,
         category=category.name if category is not None else "",
         tags=tuple(t.name for t in getattr(article, "tags", None) or ()),
         timestamp=date.timestamp() if date is not None else 0.0,
@@ -137,21 +137,29 @@ def _doc(article, title: TermVector, body: TermVector, translation_id) -> Doc:
     )
 
 
-def _docs(articles: list, config: Config, vectors: VectorCache, translation_id) -> tuple:
-    """Return (docs, content hashes, articles) for every article that can be ranked."""
+def _records(articles: list, config: Config, translation_id) -> tuple:
+    """Return (records, texts, content hashes, articles) of every article that can be ranked."""
     stop_key = "\x1e".join(sorted(config.stop_words))
-    texts, hashes, kept = [], [], []
+    docs, texts, hashes, kept = [], [], [], []
     for article in articles:
         article.check_also = None
         try:
             title_html, body_html = _texts(article)
+            docs.append(_doc(article, translation_id))
         except (AttributeError, TypeError, ValueError) as error:
             logger.warning("check_also: skipped, %s (%s)", error, _path(article))
             continue
         texts.append((title_html, body_html))
         hashes.append(content_hash(str(FORMAT), stop_key, title_html, body_html))
         kept.append(article)
-    # What the cache lacks is tokenised in one batch, with one table of term ids.
+    return docs, texts, hashes, kept
+
+
+def _with_vectors(docs: list[Doc], texts: list, hashes: list[bytes], config: Config, cache: tuple):
+    """Return the records with their term vectors, from the cache or tokenised in one batch."""
+    from .vector_cache import VectorCache  # numpy: loaded only when the ranking must run
+
+    vectors = VectorCache(*cache)
     missing: dict[bytes, int] = {}
     for i, key in enumerate(hashes):
         if key not in vectors:
@@ -161,17 +169,12 @@ def _docs(articles: list, config: Config, vectors: VectorCache, translation_id) 
     )
     for n, key in enumerate(missing):
         vectors.put(key, (found[2 * n], found[2 * n + 1]))
-    docs, ranked, ranked_hashes = [], [], []
-    for article, key in zip(kept, hashes, strict=True):
+    out = []
+    for doc, key in zip(docs, hashes, strict=True):
         title, body = vectors.get(key)
-        try:
-            docs.append(_doc(article, title, body, translation_id))
-        except (AttributeError, TypeError, ValueError) as error:
-            logger.warning("check_also: skipped, %s (%s)", error, _path(article))
-            continue
-        ranked.append(article)
-        ranked_hashes.append(key)
-    return docs, ranked_hashes, ranked
+        out.append(dataclasses.replace(doc, title=title, body=body))
+    vectors.save()
+    return out, vectors.misses
 
 
 def _digest(config: Config, docs: list[Doc], hashes: list[bytes]) -> str:
@@ -184,29 +187,32 @@ def _digest(config: Config, docs: list[Doc], hashes: list[bytes]) -> str:
     return h.hexdigest()
 
 
-def _choices(docs: list[Doc], hashes: list[bytes], config: Config, results: ResultCache, new: int):
-    """Return the choices for docs: the stored ones when their input is unchanged."""
-    digest = _digest(config, docs, hashes)
+def _stored(docs: list[Doc], digest: str, results: ResultCache) -> list[Choice] | None:
+    """Return the last build's choices if they were made from the same input."""
     stored = results.load(digest)
-    if stored is not None and len(stored) == len(docs):
-        by_key = {d.key: i for i, d in enumerate(docs)}
-        try:
-            choices = [_decode(entry, by_key) for entry in stored]
-        except (KeyError, TypeError, ValueError):
-            pass
-        else:
-            logger.debug(
-                "check_also: reused the choices of the last build for %d articles", len(docs)
-            )
-            return choices
+    if stored is None or len(stored) != len(docs):
+        return None
+    by_key = {d.key: i for i, d in enumerate(docs)}
+    try:
+        return [_decode(entry, by_key) for entry in stored]
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _rank(docs: list[Doc], texts: list, hashes: list[bytes], config: Config, cache: tuple):
+    """Return the choices for docs, ranked from their texts; cache is (folder, readable)."""
+    from .ranking import rank_related  # numpy and scipy: loaded only when ranking
+
     started = time.perf_counter()
+    docs, tokenised = _with_vectors(docs, texts, hashes, config, cache)
     # One BLAS thread: the products are thin, and idle threads spinning for work would
     # only add CPU time to the build.
     with threadpool_limits(1, "blas"):
         choices = rank_related(docs, config.params)
-    results.save(digest, [_encode(c, docs) for c in choices])
     seconds = time.perf_counter() - started
-    logger.debug("check_also: ranked %d articles in %.2f s (%d tokenised)", len(docs), seconds, new)
+    logger.debug(
+        "check_also: ranked %d articles in %.2f s (%d tokenised)", len(docs), seconds, tokenised
+    )
     return choices
 
 
@@ -227,16 +233,21 @@ def attach_check_also(generator) -> None:
     use_cache = config.cache and settings.get("CACHE_CONTENT", False)
     folder = Path(settings["CACHE_PATH"]) / "check_also" if use_cache else None
     load = use_cache and settings.get("LOAD_CONTENT_CACHE", True)
-    vectors = VectorCache(folder if load else None)
-    vectors.path = folder / "vectors.npz" if folder else None
     results = ResultCache(folder, load)
     # Tokenising and ranking allocate many short-lived objects but build no reference
     # cycles: collecting during them would only walk Pelican's whole object graph again.
     gc.disable()
     try:
-        docs, hashes, kept = _docs(articles, config, vectors, settings["ARTICLE_TRANSLATION_ID"])
-        vectors.save()
-        choices = _choices(docs, hashes, config, results, vectors.misses)
+        docs, texts, hashes, kept = _records(articles, config, settings["ARTICLE_TRANSLATION_ID"])
+        digest = _digest(config, docs, hashes)
+        choices = _stored(docs, digest, results)
+        if choices is not None:
+            logger.debug(
+                "check_also: reused the choices of the last build for %d articles", len(docs)
+            )
+        else:
+            choices = _rank(docs, texts, hashes, config, (folder, load))
+            results.save(digest, [_encode(c, docs) for c in choices])
     finally:
         gc.enable()
     links: dict = {}

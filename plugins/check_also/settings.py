@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .ranking import Params
+from .records import Params
 from .text import ENGLISH_STOP_WORDS
 
 

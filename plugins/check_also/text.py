@@ -8,8 +8,11 @@ import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
 
 # Letters and digits, plus the combining marks and joiners that Indic, Thai, Hebrew and
 # Arabic words carry: Python's \w alone would cut those words in the middle.
@@ -36,8 +39,7 @@ ENGLISH_STOP_WORDS = frozenset(
     why will with would you your yours yourself yourselves said says""".split()
 )
 
-TermVector = tuple[np.ndarray, np.ndarray]
-_EMPTY: TermVector = (np.zeros(0, np.uint32), np.zeros(0, np.float32))
+TermVector = tuple["np.ndarray", "np.ndarray"]  # (term ids, counts)
 
 
 def strip_html(markup: str) -> str:
@@ -128,6 +130,9 @@ class Tokeniser:
 
     def vectors(self, texts: Sequence[str]) -> list[TermVector]:
         """Return (term ids, counts) of each text; the arrays are views of two shared ones."""
+        # Imported here: a build that reuses the last choices never tokenises, nor loads numpy.
+        import numpy as np
+
         terms: list[bytes] = []
         counts: list[int] = []
         bounds = [0]
@@ -138,10 +143,7 @@ class Tokeniser:
             bounds.append(len(terms))
         ids = np.fromiter(map(self._ids.__getitem__, terms), np.uint32, len(terms))
         values = np.array(counts, np.float32)
-        return [
-            (ids[a:b], values[a:b]) if b > a else _EMPTY
-            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
-        ]
+        return [(ids[a:b], values[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def tokenize(text: str, stop_words: frozenset[str] = ENGLISH_STOP_WORDS) -> dict[str, int]:

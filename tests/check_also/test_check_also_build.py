@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -9,7 +12,7 @@ from bs4 import BeautifulSoup
 from check_also import CheckAlso, CheckAlsoSettingError
 from pelican import signals
 
-from tests.check_also.support import LogRecorder, build, write_article
+from tests.check_also.support import ROOT, LogRecorder, build, write_article
 
 FLOOD = """
 River flood water rose over the levee in the Tervana delta overnight. Villages were
@@ -210,3 +213,34 @@ def test_cache_reuses_vectors_and_choices_between_builds(tmp_path):
         build(content, tmp_path / "output", **cached)
     assert any("ranked 11 articles" in m and "(1 tokenised)" in m for m in log.messages)
     assert pick_of(tmp_path / "output", "flood-c.html") in {"flood-a.html", "flood-b.html"}
+
+
+def test_cached_build_with_nothing_changed_loads_neither_numpy_nor_scipy(tmp_path):
+    content = sample(tmp_path / "content")
+    settings = {
+        "PATH": str(content),
+        "OUTPUT_PATH": str(tmp_path / "output"),
+        "CACHE_PATH": str(tmp_path / "cache"),
+        "PLUGINS": ["check_also"],
+        "ARTICLE_PATHS": [""],
+        "PAGE_PATHS": [],
+        "STATIC_PATHS": [],
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+    }
+    build(content, tmp_path / "output", **settings)
+    # A fresh process, as `make html` is: reusing the last choices needs no arithmetic.
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from pelican import Pelican
+        from pelican.settings import read_settings
+        Pelican(read_settings("pelicanconf.py", override={settings!r})).run()
+        print(sorted(m for m in ("numpy", "scipy", "check_also.ranking") if m in sys.modules))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert pick_of(tmp_path / "output", "flood-a.html") == "flood-b.html"

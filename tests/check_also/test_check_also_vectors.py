@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from check_also.cache import ResultCache, VectorCache, content_hash
+from check_also.cache import ResultCache, content_hash
 from check_also.text import term_vector
+from check_also.vector_cache import VectorCache
 from check_also.vectors import candidates, prune, top_in_rows, topic_vectors, weighted_matrix
 
 
@@ -69,6 +70,7 @@ def test_vector_cache_round_trip_and_pruning(tmp_path):
     assert key_a in third and key_b not in third
     with pytest.raises(KeyError):
         third.get(key_b)
+    assert key_a not in VectorCache(tmp_path, readable=False)
 
 
 def test_result_cache_answers_only_for_the_same_digest(tmp_path):
