@@ -81,27 +81,28 @@ def term_text(markup: str) -> str:
     return text
 
 
-def _unicode_terms(word: str, stop_words: frozenset[str]) -> list[str]:
-    """Return the terms of a run of non-ASCII text: NFKC words, pairs for unspaced scripts."""
-    if not unicodedata.is_normalized("NFKC", word):
-        word = unicodedata.normalize("NFKC", word).casefold()
-    out = []
-    for term in _WORD.findall(word):
-        if term in stop_words:
-            continue
-        if _UNSPACED.search(term):
-            out.extend(term[i : i + 2] for i in range(len(term) - 1))
-        else:
-            out.append(term)
-    return out
+def _unicode_counts(text: str, stop_words: frozenset[str]) -> dict[str, int]:
+    """Return term counts of case-folded text in any script: NFKC words, pairs when unspaced."""
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text).casefold()
+    counts = dict(Counter(_WORD.findall(text)))
+    for word in stop_words.intersection(counts):
+        del counts[word]
+    for word in [w for w in counts if _UNSPACED.search(w)]:
+        n = counts.pop(word)
+        for i in range(len(word) - 1):
+            counts[word[i : i + 2]] = counts.get(word[i : i + 2], 0) + n
+    return counts
 
 
 class _TermIds(dict):
-    """Term (UTF-8 bytes) -> stable id, CRC-32 computed once per distinct term."""
+    """Term (UTF-8 bytes, or text) -> stable id, CRC-32 computed once per distinct term."""
 
-    def __missing__(self, term: bytes) -> int:
-        # A stable hash, unlike hash(): ids are cached on disk between builds.
-        value = self[term] = zlib.crc32(term)
+    def __missing__(self, term: bytes | str) -> int:
+        # A stable hash, unlike hash(): ids are cached on disk between builds. A term given
+        # as text gets the id of its UTF-8 bytes.
+        raw = term.encode("utf-8", "replace") if isinstance(term, str) else term
+        value = self[term] = zlib.crc32(raw)
         return value
 
 
@@ -113,19 +114,27 @@ class Tokeniser:
         self._drop = _SINGLE_BYTES | {w.encode("utf-8") for w in self.stop_words}
         self._ids = _TermIds()
 
-    def counts(self, text: str) -> Counter:
-        """Return term counts (UTF-8 bytes) of plain text: case-folded words, no stop words."""
-        data = (text.lower() if text.isascii() else text.casefold()).encode("utf-8", "replace")
+    def counts(self, text: str) -> dict:
+        """Return term counts of plain text: case-folded words, no stop words.
+
+        Terms are UTF-8 bytes, or text for a text mostly in another script than Latin.
+        """
+        folded = text.lower() if text.isascii() else text.casefold()
+        data = folded.encode("utf-8", "replace")
+        if len(data) - len(folded) > len(folded) // 8:
+            # Mostly another script than Latin: the Unicode pattern cuts the whole text.
+            return _unicode_counts(folded, self.stop_words)
         counts = Counter(data.translate(_WORD_BYTES).split())
         for word in self._drop.intersection(counts):
             counts.pop(word)  # dict's own pop: Counter's __delitem__ is written in Python
         if not data.isascii():
-            # Runs with non-ASCII bytes (accents, other scripts, symbols) are a few per
+            # Runs with non-ASCII bytes (accents, symbols, a foreign name) are a few per
             # article: the Unicode pattern cuts them as it would the whole text.
             for word in [w for w in counts if not w.isascii()]:
                 n = counts.pop(word)
-                for term in _unicode_terms(word.decode("utf-8", "replace"), self.stop_words):
-                    counts[term.encode("utf-8")] += n
+                found = _unicode_counts(word.decode("utf-8", "replace"), self.stop_words)
+                for term, m in found.items():
+                    counts[term.encode("utf-8")] += n * m
         return counts
 
     def vectors(self, texts: Sequence[str]) -> list[TermVector]:
@@ -133,7 +142,7 @@ class Tokeniser:
         # Imported here: a build that reuses the last choices never tokenises, nor loads numpy.
         import numpy as np
 
-        terms: list[bytes] = []
+        terms: list[bytes | str] = []
         counts: list[int] = []
         bounds = [0]
         for text in texts:
@@ -149,7 +158,7 @@ class Tokeniser:
 def tokenize(text: str, stop_words: frozenset[str] = ENGLISH_STOP_WORDS) -> dict[str, int]:
     """Return term counts of plain text: case-folded words, pairs for unspaced scripts."""
     found = Tokeniser(stop_words).counts(text)
-    return {term.decode("utf-8"): n for term, n in found.items()}
+    return {t if isinstance(t, str) else t.decode("utf-8"): n for t, n in found.items()}
 
 
 def term_vector(text: str, stop_words: frozenset[str] = ENGLISH_STOP_WORDS) -> TermVector:

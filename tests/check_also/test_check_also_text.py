@@ -19,6 +19,19 @@ def test_unspaced_scripts_become_character_pairs():
     assert set(tokenize("東京都")) == {"東京", "京都"}
 
 
+def test_foreign_words_in_english_text_are_cut_like_whole_texts():
+    sentence = (
+        "The mayor of 東京都 met the café owners in Zürich on Monday, and the costs of "
+        "the new programme rose by £5m over the year. "
+    )
+    counts = tokenize(sentence * 3)
+    assert counts["東京"] == counts["京都"] == counts["café"] == counts["zürich"] == 3
+    assert counts["5m"] == 3 and counts["programme"] == 3
+    assert "the" not in counts and "£5m" not in counts and "東京都" not in counts
+    # The same words alone (mostly non-Latin text) take the whole-text path: same terms.
+    assert tokenize("東京都 café") == {"東京": 1, "京都": 1, "café": 1}
+
+
 def test_stop_words_can_be_replaced():
     assert tokenize("le chat et le chien", frozenset({"le", "et"})) == {"chat": 1, "chien": 1}
 
