@@ -148,16 +148,24 @@ def overhead(n: int, plugins: list[str], which: list[str], repeats: int) -> dict
         runs = repeats if name == "check_also" else max(1, repeats - 1)
         for attempt in range(runs):
             log(f"overhead: {n} articles, {name}, run {attempt + 1}/{runs}")
-            without.append(build(python, base_site, base_plugins, **extra)["cpu"])
-            with_.append(build(python, site, plugin_list, **extra)["cpu"])
-        cpu_without, cpu_with = statistics.median(without), statistics.median(with_)
+            without.append(build(python, base_site, base_plugins, **extra))
+            with_.append(build(python, site, plugin_list, **extra))
+        cpu_without = statistics.median(r["cpu"] for r in without)
+        cpu_with = statistics.median(r["cpu"] for r in with_)
         out[name] = {
             "cpu_without_s": cpu_without,
             "cpu_with_s": cpu_with,
             "overhead": cpu_with / cpu_without - 1,
-            "runs": {"without": without, "with": with_},
+            "runs": {"without": [r["cpu"] for r in without], "with": [r["cpu"] for r in with_]},
+            "phases": {"without": median_phases(without), "with": median_phases(with_)},
         }
     return out
+
+
+def median_phases(runs: list[dict]) -> dict[str, float]:
+    """Return the median CPU seconds of each build phase over runs."""
+    names = runs[0].get("phases", {})
+    return {k: statistics.median(r["phases"][k] for r in runs) for k in names}
 
 
 def incremental(n: int, plugins: list[str], which: list[str], repeats: int) -> dict:
@@ -227,6 +235,11 @@ def table(results: dict) -> str:
         if isinstance(r, dict):
             cpu = f"{r['cpu_without_s']:.1f} / {r['cpu_with_s']:.1f}"
             lines.append(f"  {name:16s} {cpu} / {r['overhead']:+.1%}")
+            if r.get("phases"):
+                lines.append(f"  {'':16s} by phase, median cpu s without -> with:")
+                for phase, base in r["phases"]["without"].items():
+                    after = r["phases"]["with"].get(phase, 0.0)
+                    lines.append(f"  {'':18s} {phase:22s} {base:6.2f} -> {after:6.2f}")
     i = results.get("incremental", {"articles": "-"})
     lines.append(
         f"Cached builds, {i['articles']} articles: no change / one added / ratio"
