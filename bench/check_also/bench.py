@@ -77,6 +77,11 @@ def variants(plugins: list[str], which: list[str]) -> dict[str, tuple[Path, list
     return out
 
 
+def without_ranker(plugin_list: list[str]) -> list[str]:
+    """Return PLUGINS of a variant without the plugin that ranks (ours or a peer)."""
+    return [p for p in plugin_list if p != "check_also" and "pelican.plugins" not in p]
+
+
 def quality(plugins: list[str], which: list[str]) -> dict:
     """Build the BBC corpus (all and de-duplicated) and score every plugin's picks."""
     rows_all = load_bbc()
@@ -141,7 +146,7 @@ def overhead(n: int, plugins: list[str], which: list[str], repeats: int) -> dict
         for folder in (base_site, site):
             if not (folder / "content").exists():
                 write_content(rows, folder / "content", tags=True)
-        base_plugins = [p for p in plugin_list if p != "check_also" and "pelican.plugins" not in p]
+        base_plugins = without_ranker(plugin_list)
         without, with_ = [], []
         # Runs alternate, and medians are reported: other work on the machine moves CPU
         # times by several per cent from one build to the next.
@@ -177,7 +182,7 @@ def incremental(n: int, plugins: list[str], which: list[str], repeats: int) -> d
     out: dict = {"articles": n}
     for name, (python, plugin_list, extra) in variants(plugins, which).items():
         site, base_site = WORK / f"cached-{n}-{name}", WORK / f"cached-{n}-{name}-without"
-        base_plugins = [p for p in plugin_list if p != "check_also" and "pelican.plugins" not in p]
+        base_plugins = without_ranker(plugin_list)
         for folder in (site, base_site):
             if folder.exists():
                 subprocess.run(["rm", "-rf", str(folder)], check=True)

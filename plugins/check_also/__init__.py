@@ -13,15 +13,17 @@ import logging
 import time
 from itertools import chain
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pelican import signals
-from threadpoolctl import threadpool_limits
 
 from .cache import FORMAT, ResultCache, content_hash
 from .records import Choice, Doc
 from .settings import CheckAlsoSettingError, Config, read_config
 from .text import Tokeniser, strip_html, teaser, term_text
+
+if TYPE_CHECKING:
+    from .vector_cache import VectorCache
 
 __all__ = ["CheckAlso", "CheckAlsoSettingError", "register"]
 
@@ -155,11 +157,10 @@ def _records(articles: list, config: Config, translation_id) -> tuple:
     return docs, texts, hashes, kept
 
 
-def _with_vectors(docs: list[Doc], texts: list, hashes: list[bytes], config: Config, cache: tuple):
+def _with_vectors(
+    docs: list[Doc], texts: list, hashes: list[bytes], config: Config, vectors: VectorCache
+):
     """Return the records with their term vectors, from the cache or tokenised in one batch."""
-    from .vector_cache import VectorCache  # numpy: loaded only when the ranking must run
-
-    vectors = VectorCache(*cache)
     missing: dict[bytes, int] = {}
     for i, key in enumerate(hashes):
         if key not in vectors:
@@ -199,16 +200,15 @@ def _stored(docs: list[Doc], digest: str, results: ResultCache) -> list[Choice] 
         return None
 
 
-def _rank(docs: list[Doc], texts: list, hashes: list[bytes], config: Config, cache: tuple):
-    """Return the choices for docs, ranked from their texts; cache is (folder, readable)."""
-    from .ranking import rank_related  # numpy and scipy: loaded only when ranking
+def _rank(docs: list[Doc], texts: list, hashes: list[bytes], config: Config, folder, readable):
+    """Return the choices for docs, ranked from their texts and the vectors kept in folder."""
+    # numpy and scipy are loaded only here, when the ranking must run.
+    from .ranking import rank_related
+    from .vector_cache import VectorCache
 
     started = time.perf_counter()
-    docs, tokenised = _with_vectors(docs, texts, hashes, config, cache)
-    # One BLAS thread: the products are thin, and idle threads spinning for work would
-    # only add CPU time to the build.
-    with threadpool_limits(1, "blas"):
-        choices = rank_related(docs, config.params)
+    docs, tokenised = _with_vectors(docs, texts, hashes, config, VectorCache(folder, readable))
+    choices = rank_related(docs, config.params)
     seconds = time.perf_counter() - started
     logger.debug(
         "check_also: ranked %d articles in %.2f s (%d tokenised)", len(docs), seconds, tokenised
@@ -246,7 +246,7 @@ def attach_check_also(generator) -> None:
                 "check_also: reused the choices of the last build for %d articles", len(docs)
             )
         else:
-            choices = _rank(docs, texts, hashes, config, (folder, load))
+            choices = _rank(docs, texts, hashes, config, folder, load)
             results.save(digest, [_encode(c, docs) for c in choices])
     finally:
         gc.enable()

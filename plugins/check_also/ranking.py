@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from itertools import chain, islice
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from . import vectors
 from .records import NONE, Choice, Doc, Params
@@ -115,12 +116,12 @@ def _ranked_lists(docs: Sequence[Doc], p: Params) -> tuple[list[list[int]], list
     score = np.round(score, 6)
     order = np.lexsort((dst, -score, ~exact, src))
     targets = dst[order].tolist()
-    bounds = _indptr(src, len(docs)).tolist()
+    indptr = _indptr(src, len(docs))
+    bounds = indptr.tolist()
     ranked = [targets[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    firsts = np.array(bounds[:-1])
-    has = np.diff(bounds) > 0
+    has = np.diff(indptr) > 0
     top = np.full(len(docs), -np.inf)
-    top[has] = score[order][firsts[has]]
+    top[has] = score[order][indptr[:-1][has]]
     return ranked, top.tolist()
 
 
@@ -171,7 +172,10 @@ def rank_related(docs: Sequence[Doc], params: Params | None = None) -> list[Choi
     p = params or Params()
     order = sorted(range(len(docs)), key=lambda i: docs[i].key)
     canon = [docs[i] for i in order]
-    ranked, top = _ranked_lists(canon, p) if canon else ([], [])
+    # One BLAS thread: the products are thin, and idle threads spinning for work would
+    # only add CPU time to the build.
+    with threadpool_limits(1, "blas"):
+        ranked, top = _ranked_lists(canon, p) if canon else ([], [])
     best = _spread(ranked, top, p)
     pools = _fallbacks(canon)
     slugs: dict[str, list[int]] = defaultdict(list)

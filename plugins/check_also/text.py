@@ -47,12 +47,17 @@ def strip_html(markup: str) -> str:
     return " ".join(html_text(markup).split())
 
 
-def html_text(markup: str) -> str:
-    """Return the visible text of an HTML fragment, whitespace as it comes."""
+def _untagged(markup: str) -> str:
+    """Return an HTML fragment without tags, scripts, styles and comments; entities kept."""
     markup = markup or ""
     if "<!--" in markup or _HIDDEN_START.search(markup):
         markup = _HIDDEN.sub(" ", markup)
-    text = _TAG.sub(" ", markup)
+    return _TAG.sub(" ", markup)
+
+
+def html_text(markup: str) -> str:
+    """Return the visible text of an HTML fragment, whitespace as it comes."""
+    text = _untagged(markup)
     return html.unescape(text) if "&" in text else text
 
 
@@ -60,8 +65,8 @@ def html_text(markup: str) -> str:
 # space, so that most English articles stay ASCII and take the fast path below.
 _TYPOGRAPHIC = re.compile(r"&(?:[lr][sd]quo|[mn]dash|hellip|nbsp|[lr]aquo|#82(?:1[6-9]|2[01]));")
 # ASCII bytes that end a word become spaces; letters, digits, "_" and every byte of a
-# multi-byte UTF-8 character stay, so bytes.split() cuts ASCII text exactly as _ASCII_WORD
-# does and leaves any other word for the Unicode pattern.
+# multi-byte UTF-8 character stay, so bytes.split() cuts ASCII text into the same words as
+# _WORD would (single letters are dropped after) and leaves any other word whole, for _WORD.
 _WORD_BYTES = bytes(
     c if chr(c).isascii() and (chr(c).isalnum() or c == 95) or c >= 128 else 32 for c in range(256)
 )
@@ -70,15 +75,10 @@ _SINGLE_BYTES = frozenset(bytes([c]) for c in range(128) if _WORD_BYTES[c] != 32
 
 def term_text(markup: str) -> str:
     """Return the words of an HTML fragment for indexing: visible text, typography as spaces."""
-    markup = markup or ""
-    if "<!--" in markup or _HIDDEN_START.search(markup):
-        markup = _HIDDEN.sub(" ", markup)
-    text = _TAG.sub(" ", markup)
+    text = _untagged(markup)
     if "&" in text:
         text = _TYPOGRAPHIC.sub(" ", text)
-        if "&" in text:
-            text = html.unescape(text)
-    return text
+    return html.unescape(text) if "&" in text else text
 
 
 def _unicode_counts(text: str, stop_words: frozenset[str]) -> dict[str, int]:
