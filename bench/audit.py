@@ -34,7 +34,7 @@ CHROME_FLAGS = (
 def serve(folder: Path, store: Path):
     """Serve the built site with the comment service, as readers get it; return (server, URL)."""
     sys.path.insert(0, str(HERE.parent))
-    from comments_api.site import create_site_app
+    from comments_api.web.site import create_site_app
 
     app = create_site_app(
         folder,

@@ -1,4 +1,10 @@
-"""The comment service: a Flask app that takes, stores and serves comments on the articles."""
+"""The comment service: a Flask app that takes, stores and serves comments on the articles.
+
+Layers, from the bottom: fields.py and settings.py (the two tables), core/ (pure rules),
+store/ (all SQL), bake/ (what the build and the service share: manifest, discussion, page
+update), actions/ (what commenters and editors do), web/ (blueprints, errors, guards) and
+cli.py (the editors' commands). docs/architecture.md maps each behaviour to its module.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,15 @@ from typing import Any
 
 from flask import Flask
 
-from . import errors, security, storage
+from . import extensions
+from .bake.section import template_globals, template_loader
 from .cli import comments_cli
-from .config import PROJECT_ROOT, ConfigError, load_config
-from .keys import load_or_create_secret
-from .manifest import EXTENSION as MANIFEST_EXTENSION
-from .manifest import ManifestCache
-from .pages import bp as pages_bp
-from .ratelimit import RateLimiter
-from .reading import bp as reading_bp
-from .routes import bp as routes_bp
+from .core.keys import load_or_create_secret
+from .settings import INSTANCE_DIR, ConfigError, load_config
+from .web import errors, origin
+from .web.pages import bp as pages_bp
+from .web.reading import bp as reading_bp
+from .web.writing import bp as writing_bp
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -30,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ConfigError: naming the setting whose value cannot be used.
     """
     settings = load_config(config)
-    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"), static_folder=None)
+    app = Flask(__name__, instance_path=str(Path(INSTANCE_DIR).absolute()), static_folder=None)
     app.config.update(settings)
     if app.config["COMMENTS_SECRET_KEY"] is None:
         app.config["COMMENTS_SECRET_KEY"] = load_or_create_secret(
@@ -39,21 +44,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = app.config["COMMENTS_SECRET_KEY"]
     app.config["MAX_CONTENT_LENGTH"] = app.config["COMMENTS_MAX_REQUEST_BYTES"]
     app.json.sort_keys = False
+    # The service's pages share the comment section's templates and Jinja set-up; Flask
+    # autoescapes every .html template.
+    app.jinja_options = {**app.jinja_options, "trim_blocks": True, "lstrip_blocks": True}
+    app.jinja_loader = template_loader(app.config["COMMENTS_TEMPLATES"])
+    app.jinja_env.globals.update(template_globals())
     package_log = logging.getLogger(__name__)
     if package_log.level == logging.NOTSET:
         package_log.setLevel(logging.INFO)
 
-    app.extensions[MANIFEST_EXTENSION] = ManifestCache(app.config["COMMENTS_MANIFEST"])
-    storage.init_app(app)
-    try:
-        app.extensions["comments_limiter"] = RateLimiter(
-            app.config["COMMENTS_RATE_LIMIT"], app.config["COMMENTS_RATE_LIMIT_STORAGE"]
-        )
-    except Exception as error:  # noqa: BLE001 - the limits library raises several kinds
-        raise ConfigError(f"COMMENTS_RATE_LIMIT_STORAGE cannot be used: {error}") from None
+    extensions.init_app(app)
     errors.register(app)
-    security.init_app(app)
-    app.register_blueprint(routes_bp)
+    origin.init_app(app)
+    app.register_blueprint(writing_bp)
     app.register_blueprint(reading_bp)
     app.register_blueprint(pages_bp)
     app.cli.add_command(comments_cli)

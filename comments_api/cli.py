@@ -1,4 +1,8 @@
-"""Editors' commands: flask --app comments_api comments list|approve|spam|delete."""
+"""Editors' commands: flask --app comments_api comments list|approve|spam|unapprove|delete.
+
+Also the console script `comments-api`, which makes the app itself from the COMMENTS_*
+settings (`comments-api comments list`, `comments-api run`).
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,16 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, FlaskGroup
 
-from . import moderation, storage
-from .public import iso_time
-from .rules import PUBLISHED, SPAM, STATUSES
+from .actions import editor
+from .core.moderation import PENDING, PUBLISHED, SPAM, STATUSES
+from .extensions import get_db
+from .fields import editor_view
+from .settings import help_text
+from .store import queries
 
 comments_cli = AppGroup("comments", help="List and moderate comments.")
-EDITOR_FIELDS = ("id", "thread", "parent", "status", "author", "email", "url", "created")
-
-
-def editor_view(row: dict) -> dict:
-    """Return a stored comment as editors see it (with the email; never the address hash)."""
-    view = {k: row[k] for k in EDITOR_FIELDS}
-    view["created"] = iso_time(row["created"])
-    view["body"] = row["body"]
-    view["body_html"] = row["body_html"]
-    return view
 
 
 def _line(text: str, width: int) -> str:
@@ -38,8 +35,8 @@ def _line(text: str, width: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def list_command(status: str | None, thread: str | None, limit: int | None, as_json: bool) -> None:
     """List stored comments, oldest first."""
-    with storage.get_db().read() as conn:
-        rows = storage.list_comments(conn, status=status, thread=thread, limit=limit)
+    with get_db().read() as conn:
+        rows = queries.list_comments(conn, status=status, thread=thread, limit=limit)
     views = [editor_view(r) for r in rows]
     if as_json:
         click.echo(json.dumps(views, ensure_ascii=False, indent=2))
@@ -56,7 +53,7 @@ def list_command(status: str | None, thread: str | None, limit: int | None, as_j
         )
 
 
-def _report(outcomes: list[moderation.Outcome], verb: str) -> None:
+def _report(outcomes: list[editor.Outcome], verb: str) -> None:
     missing = [o.comment_id for o in outcomes if not o.found]
     for o in outcomes:
         if o.found:
@@ -66,22 +63,36 @@ def _report(outcomes: list[moderation.Outcome], verb: str) -> None:
         sys.exit(1)
 
 
-def _status_command(name: str, status: str, verb: str) -> None:
-    @comments_cli.command(name)
+def _status_command(name: str, status: str, verb: str, description: str) -> None:
+    @comments_cli.command(name, help=description)
     @click.argument("ids", nargs=-1, required=True, type=click.IntRange(min=1))
     def command(ids: tuple[int, ...]) -> None:
-        _report(moderation.set_status(current_app, ids, status), verb)
-
-    command.__doc__ = f"Mark comments as {status}."
+        _report(editor.set_status(current_app, ids, status), verb)
 
 
-_status_command("approve", PUBLISHED, "Approved")
-_status_command("spam", SPAM, "Marked as spam:")
-_status_command("unapprove", "pending", "Held")
+_status_command(
+    "approve", PUBLISHED, "Approved", "Publish comments; their pages are brought up to date."
+)
+_status_command("spam", SPAM, "Marked as spam:", "Mark comments as spam; they leave the pages.")
+_status_command("unapprove", PENDING, "Held", "Hold published comments for moderation again.")
 
 
 @comments_cli.command("delete")
 @click.argument("ids", nargs=-1, required=True, type=click.IntRange(min=1))
 def delete_command(ids: tuple[int, ...]) -> None:
     """Delete comments for good (their replies move up a level)."""
-    _report(moderation.delete(current_app, ids), "Deleted")
+    _report(editor.delete(current_app, ids), "Deleted")
+
+
+def _make_app():
+    from . import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(
+    name="comments-api",
+    create_app=_make_app,
+    help="The comment service and its editors' commands. Settings come from COMMENTS_* "
+    "environment variables:\n\n" + help_text(),
+)

@@ -54,7 +54,7 @@ class LiveSite:
 
 def start_live_site(tmp: Path, build, **service) -> LiveSite:
     """Build the sample site for a free port and serve it with the comment service."""
-    from comments_api.site import create_site_app
+    from comments_api.web.site import create_site_app
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"

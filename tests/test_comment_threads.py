@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from plugins.comments.rebake import RebakeError, replace_section
-from plugins.comments.threads import (
+from comments_api.bake.section import replace_section
+from comments_api.bake.threads import (
     CommentsSettingError,
     build_tree,
     check_close_after_days,
@@ -38,13 +38,13 @@ def shape(nodes):
     ],
 )
 def test_thread_state_follows_metadata_and_age(value, days, enabled, is_open):
-    state = thread_state(value, NOW - timedelta(days=60), NOW, days)
-    assert (state.enabled, state.open) == (enabled, is_open)
+    state = thread_state(value, NOW - timedelta(days=60), days)
+    assert (state.enabled, state.is_open(NOW)) == (enabled, is_open)
 
 
 def test_closing_time_is_published_plus_the_setting():
     published = NOW - timedelta(days=1)
-    assert thread_state(None, published, NOW, 10).closes_at == published + timedelta(days=10)
+    assert thread_state(None, published, 10).closes_at == published + timedelta(days=10)
 
 
 @pytest.mark.parametrize("bad", [-1, "3", 2.5, True])
@@ -84,5 +84,5 @@ def test_replace_section_swaps_only_the_marked_part():
 
 
 def test_replace_section_refuses_a_page_without_markers():
-    with pytest.raises(RebakeError):
+    with pytest.raises(ValueError, match="markers"):
         replace_section("<main>no comments here</main>", "<section></section>")

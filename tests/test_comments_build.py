@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import textwrap
+from datetime import UTC, datetime
 
 import pytest
 from bs4 import BeautifulSoup
 
 from comments_api import create_app
+from comments_api.bake.manifest import parse_manifest
 from tests.conftest import ROOT, build_site
 
 ARTICLE = """\
@@ -131,7 +133,9 @@ def test_comments_close_a_set_number_of_days_after_publication(tmp_path):
     )
     assert soup(output, "old-story.html").select_one(".comments-closed")
     entry = json.loads((output / "comments/threads.json").read_text())["threads"]["old-story"]
-    assert entry["open"] is False and entry["closes_at"].startswith("2025-03-03")
+    assert entry["closes_at"].startswith("2025-03-03")
+    manifest = parse_manifest(json.loads((output / "comments/threads.json").read_text()))
+    assert not manifest.threads["old-story"].is_open(datetime.now(UTC))
 
 
 def test_a_build_without_a_store_creates_none(tmp_path):

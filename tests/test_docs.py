@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
-from comments_api.config import SETTINGS
+from comments_api.settings import SETTINGS, readme_rows
 from plugins.check_also.settings import NUMBERS
 from tests.conftest import ROOT
 
@@ -35,6 +35,13 @@ def test_every_site_setting_is_in_the_readme():
 
 def test_every_comment_service_setting_is_in_the_readme():
     assert {s.name for s in SETTINGS} - set(TABLE_NAMES) == set()
+
+
+def test_readme_service_rows_are_the_settings_table():
+    lines = README.splitlines()
+    rows = [line for line in lines if line.startswith("| `COMMENTS_") and "settings.py" not in line]
+    service = [row for row in rows if row.split("`")[1] in {s.name for s in SETTINGS}]
+    assert service == readme_rows()
 
 
 def test_every_check_also_setting_is_in_the_readme():

@@ -3,7 +3,7 @@
     python bench/comments/bench.py [--clients 16] [--per-client 500] [--workers 4]
                                    [--backend sqlite|postgresql|both]
 
-For each store it starts `gunicorn 'comments_api.site:create_site_app()'` with the limits
+For each store it starts `gunicorn 'comments_api.web.site:create_site_app()'` with the limits
 turned off, has every client process post its comments (one in four as a browser form), checks
 that every acknowledged comment is stored exactly once with the content its answer described,
 then times page reads of the thread list (full answers and 304 revalidations). Medians and
@@ -26,7 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from comments_api import create_app, storage  # noqa: E402
+from comments_api import create_app  # noqa: E402
+from comments_api.extensions import get_db  # noqa: E402
+from comments_api.store import queries  # noqa: E402
 from tests.api.support import (  # noqa: E402
     THREAD,
     Gunicorn,
@@ -72,9 +74,9 @@ def verify(settings: dict, results: list[dict]) -> None:
     if None in ids or len(set(ids)) != len(ids):
         raise SystemExit("answers without an id, or two answers naming one comment")
     app = create_app(settings)
-    with storage.get_db(app).read() as conn:
-        rows = {row["id"]: row for row in storage.list_comments(conn)}
-    storage.get_db(app).dispose()
+    with get_db(app).read() as conn:
+        rows = {row["id"]: row for row in queries.list_comments(conn)}
+    get_db(app).dispose()
     if len(rows) != len(results):
         raise SystemExit(f"{len(rows)} stored for {len(results)} acknowledged")
     for r in results:

@@ -118,7 +118,7 @@ def main() -> int:
             "2",
             "--log-level",
             "warning",
-            "comments_api.site:create_site_app()",
+            "comments_api.web.site:create_site_app()",
         ],
         cwd=ROOT,
         env=env,

@@ -1,27 +1,45 @@
 """Pelican plugin: comment sections baked into article pages, and the thread manifest.
 
-At build time it reads the published comments from the comment store (the same
-COMMENTS_DATABASE_URL the service uses), gives every article a `comments` attribute for the
-templates, and writes `comments/threads.json`, the list of threads the service accepts.
+A thin adapter: at build time it reads the published comments from the comment store (the
+same COMMENTS_DATABASE_URL the service uses), gives every article a `comments` attribute
+(None, or the section with its `discussion` and rendered `html`), and writes
+`comments/threads.json`, the list of threads the service accepts. What it renders and writes
+comes from comments_api.bake, which the service uses for its page updates too.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pelican import signals
 from pelican.generators import Generator
 
-from .discussion import make_discussion
-from .manifest import manifest_data, write_manifest
-from .store import honeypot_field, read_comments
-from .threads import check_close_after_days, thread_state
+from comments_api.bake.discussion import Discussion, make_discussion
+from comments_api.bake.manifest import (
+    DEFAULT_API_PATH,
+    DEFAULT_MAX_DEPTH,
+    Entry,
+    manifest_data,
+    write_manifest,
+)
+from comments_api.bake.section import render_section
+from comments_api.bake.threads import check_close_after_days, thread_state
+from comments_api.settings import read_setting
+from comments_api.store.queries import read_published
 
 log = logging.getLogger(__name__)
 CONTEXT_KEY = "comment_threads"
-RENDER_SETTINGS = ("COMMENTS_API_PATH", "COMMENTS_MAX_DEPTH")
+
+
+@dataclass(frozen=True)
+class Section:
+    """An article's comment section, as the theme shows it: `{{ article.comments.html }}`."""
+
+    discussion: Discussion
+    html: str
 
 
 def thread_ids(generator) -> dict:
@@ -31,55 +49,62 @@ def thread_ids(generator) -> dict:
     return ids
 
 
+def theme_folders(settings) -> list[str]:
+    """Return the template folders of the build's theme, overrides first, as Pelican does."""
+    folders = list(settings.get("THEME_TEMPLATES_OVERRIDES", []))
+    folders.append(os.path.join(settings["THEME"], "templates"))
+    return [os.path.abspath(folder) for folder in folders]
+
+
+def section_settings(settings) -> dict:
+    """Return the API path and reply depth the sections (and the manifest) are made with."""
+    return {
+        "api_path": settings.get("COMMENTS_API_PATH") or DEFAULT_API_PATH,
+        "max_depth": settings.get("COMMENTS_MAX_DEPTH") or DEFAULT_MAX_DEPTH,
+    }
+
+
+def read_comments(settings, threads: list[str]) -> dict[str, list[dict]]:
+    """Return the published comments of `threads`, or none when there is no store yet."""
+    try:
+        url = settings.get("COMMENTS_DATABASE_URL") or read_setting("COMMENTS_DATABASE_URL")
+        return read_published(url, threads)
+    except Exception as error:  # a bad store must not stop the build; the pages show none
+        log.warning("comments: could not read the comment store (%s)", type(error).__name__)
+        return {}
+
+
 def attach_discussions(generator) -> None:
     """Give every published article (and translation) its comment section."""
     settings = generator.settings
     threads = thread_ids(generator)
     articles = list(threads)
     generator.context[CONTEXT_KEY] = []
-    # The form's hidden trap field is named by the service, which refuses posts that fill it.
-    generator.context["COMMENTS_HONEYPOT_FIELD"] = honeypot_field()
     if not settings.get("COMMENTS_ENABLED", True):
         for article in articles:
             article.comments = None
         return
     close_after = check_close_after_days(settings.get("COMMENTS_CLOSE_AFTER_DAYS", 0))
-    max_depth = settings.get("COMMENTS_MAX_DEPTH", 5)
+    options = section_settings(settings)
+    folders = theme_folders(settings)
     now = datetime.now(UTC)
     states = {}
     for article in articles:
         published = article.date if article.date.tzinfo else article.date.replace(tzinfo=UTC)
-        states[article] = thread_state(
-            article.metadata.get("comments"), published, now, close_after
-        )
+        states[article] = thread_state(article.metadata.get("comments"), published, close_after)
     enabled = [a for a in articles if states[a].enabled]
     comments = read_comments(settings, [threads[a] for a in enabled])
     for article in articles:
-        if not states[article].enabled:
+        state = states[article]
+        if not state.enabled:
             article.comments = None
             continue
         published = comments.get(threads[article], [])
-        discussion = make_discussion(threads[article], states[article], published, now, max_depth)
-        article.comments = discussion
+        discussion = make_discussion(threads[article], state, published, now, options["max_depth"])
+        article.comments = Section(discussion, render_section(discussion, folders, **options))
         generator.context[CONTEXT_KEY].append(
-            (discussion, article.url, article.title, article.date.isoformat())
+            Entry(threads[article], article.url, article.title, article.date.isoformat(), state)
         )
-
-
-def render_settings(settings) -> dict:
-    """Return what the comment partial needs to be rendered again, outside Pelican."""
-    folders = list(settings.get("THEME_TEMPLATES_OVERRIDES", []))
-    folders.append(os.path.join(settings["THEME"], "templates"))
-    return {
-        "templates": [os.path.abspath(folder) for folder in folders],
-        "jinja": {
-            k: v for k, v in settings.get("JINJA_ENVIRONMENT", {}).items() if k != "extensions"
-        },
-        "context": {
-            **{name: settings.get(name) for name in RENDER_SETTINGS},
-            "COMMENTS_HONEYPOT_FIELD": honeypot_field(),
-        },
-    }
 
 
 class ThreadManifestGenerator(Generator):
@@ -93,8 +118,8 @@ class ThreadManifestGenerator(Generator):
         data = manifest_data(
             self.settings.get("SITEURL", ""),
             entries,
-            render_settings(self.settings),
-            self.settings.get("SITENAME", ""),
+            site_name=self.settings.get("SITENAME", ""),
+            **section_settings(self.settings),
         )
         path = write_manifest(self.output_path, data)
         log.debug("comments: wrote %s threads to %s", len(data["threads"]), path)

@@ -46,6 +46,7 @@ def settings(manifest, database_url) -> dict[str, Any]:
         "COMMENTS_SECRET_KEY": SECRET,
         "COMMENTS_DATABASE_URL": database_url,
         "COMMENTS_MANIFEST": manifest,
+        "COMMENTS_SITE_DIR": manifest.parent.parent,
         "COMMENTS_SITE_URL": SITE,
         "COMMENTS_RATE_LIMIT": "off",
         "COMMENTS_FLOOD_SECONDS": 0,

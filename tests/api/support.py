@@ -123,7 +123,7 @@ def wait_for(url: str, timeout: float = 20.0) -> None:
 
 
 class Gunicorn:
-    """`gunicorn 'comments_api.site:create_site_app()'` in a child process on a free port."""
+    """`gunicorn 'comments_api.web.site:create_site_app()'` in a child process on a free port."""
 
     def __init__(self, env: dict[str, str], workers: int = 2, log: Path | None = None) -> None:
         self.port = free_port()
@@ -138,7 +138,7 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(self.workers), "--graceful-timeout", "5",
-             "comments_api.site:create_site_app()"],
+             "comments_api.web.site:create_site_app()"],
             cwd=ROOT, env=self.env, stdout=output, stderr=output,
         )  # fmt: skip
         try:

@@ -9,9 +9,11 @@ from datetime import datetime
 import pytest
 from sqlalchemy import text
 
-from comments_api import create_app, storage
-from comments_api.moderation import delete, set_status
-from comments_api.storage import read_published
+from comments_api import create_app
+from comments_api.actions.editor import delete, set_status
+from comments_api.extensions import get_db
+from comments_api.store import queries
+from comments_api.store.queries import read_published
 from tests.api.support import EMAIL, SECRET, SITE, THREAD, comment, run_flask
 
 
@@ -29,13 +31,13 @@ def store_app(any_database_url, manifest):
         }
     )
     yield app
-    storage.get_db(app).dispose()
+    get_db(app).dispose()
 
 
 def test_new_store_gets_its_schema_on_first_use(store_app):
     client = store_app.test_client()
     assert client.get("/api/health").get_json()["database"] == "ok"
-    with storage.get_db(store_app).read() as conn:
+    with get_db(store_app).read() as conn:
         assert conn.execute(text("SELECT max(version) FROM comments_schema")).scalar() == 1
 
 
@@ -67,8 +69,8 @@ def test_post_moderate_reply_list_and_read_published(store_app, any_database_url
 def test_times_are_stored_in_utc_and_come_back_aware(store_app):
     client = store_app.test_client()
     created = client.post("/api/comments", json=comment()).get_json()["created"]
-    with storage.get_db(store_app).read() as conn:
-        [row] = storage.list_comments(conn)
+    with get_db(store_app).read() as conn:
+        [row] = queries.list_comments(conn)
     assert row["created"].utcoffset().total_seconds() == 0
     assert abs((row["created"] - datetime.fromisoformat(created)).total_seconds()) < 1
 
@@ -128,10 +130,10 @@ def test_concurrent_first_use_creates_the_schema_once(any_database_url, manifest
         t.join(30)
     assert errors == []
     assert statuses == [201] * 6
-    with storage.get_db(apps[0]).read() as conn:
+    with get_db(apps[0]).read() as conn:
         assert conn.execute(text("SELECT count(*) FROM comments_schema")).scalar() == 1
     for app in apps:
-        storage.get_db(app).dispose()
+        get_db(app).dispose()
 
 
 def test_read_published_on_a_missing_store_creates_nothing(tmp_path):
@@ -163,7 +165,7 @@ def test_plain_postgresql_url_uses_psycopg(postgres_url, manifest):
          "COMMENTS_MANIFEST": manifest, "COMMENTS_MODERATION": "none"}
     )  # fmt: skip
     assert app.test_client().post("/api/comments", json=comment()).status_code == 201
-    storage.get_db(app).dispose()
+    get_db(app).dispose()
     assert [c["author"] for c in read_published(plain)[THREAD]] == ["Ada"]
 
 

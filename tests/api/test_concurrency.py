@@ -9,9 +9,11 @@ from collections import Counter
 
 import pytest
 
-from comments_api import create_app, storage
-from comments_api.render import render_body
-from comments_api.tokens import check_token
+from comments_api import create_app
+from comments_api.core.rendering import render_body
+from comments_api.core.tokens import check_token
+from comments_api.extensions import get_db
+from comments_api.store import queries
 from tests.api.support import SECRET, Gunicorn, load_settings, post_burst
 
 CLIENTS, PER_CLIENT, WORKERS = 8, 250, 4
@@ -49,9 +51,9 @@ def test_concurrent_posts_from_many_processes_are_all_stored_once(
     assert len(set(ids)) == len(ids), "two answers named the same comment"
 
     app = create_app({**settings, "COMMENTS_MANIFEST": manifest})
-    with storage.get_db(app).read() as conn:
-        rows = {row["id"]: row for row in storage.list_comments(conn)}
-    storage.get_db(app).dispose()
+    with get_db(app).read() as conn:
+        rows = {row["id"]: row for row in queries.list_comments(conn)}
+    get_db(app).dispose()
     assert len(rows) == len(results), "stored comments differ from acknowledged ones"
     for result in results:
         row, sent = rows[result["id"]], result["sent"]

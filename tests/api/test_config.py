@@ -10,24 +10,27 @@ from pathlib import Path
 import pytest
 
 from comments_api import create_app
-from comments_api.config import PROJECT_ROOT, ConfigError, load_config
-from comments_api.keys import load_or_create_secret
-from comments_api.manifest import ManifestCache, ManifestError, article_path, parse_manifest
-from comments_api.network import client_address
+from comments_api.bake.manifest import ManifestCache, ManifestError, article_path, parse_manifest
+from comments_api.core.client import client_address
+from comments_api.core.keys import load_or_create_secret
+from comments_api.settings import ConfigError, load_config
 from tests.api.support import write_manifest
 
 
 def test_default_publish_hook_refreshes_the_static_page():
-    from plugins.comments.rebake import rebake_thread
+    from comments_api.bake.page_update import update_page
 
-    assert load_config(environ={})["COMMENTS_ON_PUBLISH"] is rebake_thread
+    assert load_config(environ={})["COMMENTS_ON_PUBLISH"] is update_page
     assert load_config(environ={"COMMENTS_ON_PUBLISH": "off"})["COMMENTS_ON_PUBLISH"] is None
 
 
-def test_defaults_are_safe():
+def test_defaults_are_safe_and_paths_are_taken_from_the_start_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     config = load_config(environ={})
-    assert config["COMMENTS_DATABASE_URL"] == f"sqlite:///{PROJECT_ROOT}/instance/comments.db"
-    assert config["COMMENTS_MANIFEST"] == PROJECT_ROOT / "output" / "comments" / "threads.json"
+    assert config["COMMENTS_DATABASE_URL"] == f"sqlite:///{tmp_path}/instance/comments.db"
+    assert config["COMMENTS_SITE_DIR"] == tmp_path / "output"
+    assert config["COMMENTS_MANIFEST"] == tmp_path / "output" / "comments" / "threads.json"
+    assert config["COMMENTS_TEMPLATES"] == (tmp_path / "theme" / "templates",)
     assert config["COMMENTS_MODERATION"] == "first-time"
     assert config["COMMENTS_RATE_LIMIT"] == "2 per minute"
     assert config["COMMENTS_FLOOD_SECONDS"] == 15

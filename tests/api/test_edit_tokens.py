@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from comments_api.tokens import TokenError, check_token, make_token
+from comments_api.core.tokens import TokenError, check_token, make_token
 from tests.api.support import SECRET, SITE, THREAD, comment
 
 

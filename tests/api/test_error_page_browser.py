@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from comments_api.site import create_site_app
+from comments_api.web.site import create_site_app
 from tests.api.support import ROOT, SECRET, THREAD, LiveServer, write_manifest
 
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"

@@ -11,8 +11,8 @@ import uuid
 import pytest
 from bs4 import BeautifulSoup
 
-from comments_api.site import create_site_app
-from comments_api.storage import read_published
+from comments_api.store.queries import read_published
+from comments_api.web.site import create_site_app
 from tests.api.support import (
     EMAIL,
     SECRET,

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from comments_api.openapi import document
+from comments_api.web.openapi import document
 from tests.api.support import THREAD, comment
 
 TYPES = {

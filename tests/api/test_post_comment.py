@@ -7,7 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from comments_api import storage
+from comments_api.extensions import get_db
+from comments_api.store import queries
 from tests.api.support import EMAIL, SITE, THREAD, comment, write_manifest
 
 CREATED_KEYS = {
@@ -17,8 +18,8 @@ CREATED_KEYS = {
 
 
 def stored(app):
-    with storage.get_db(app).read() as conn:
-        return storage.list_comments(conn)
+    with get_db(app).read() as conn:
+        return queries.list_comments(conn)
 
 
 def test_json_post_answers_201_with_the_public_comment_and_status(client, app):
@@ -176,7 +177,7 @@ def test_bad_parent_is_refused(make_app):
     client = app.test_client()
     pending = client.post("/api/comments", json=comment()).get_json()["id"]
     other = client.post("/api/comments", json=comment(thread="second-story")).get_json()["id"]
-    from comments_api.moderation import set_status
+    from comments_api.actions.editor import set_status
 
     set_status(app, [other], "published")
     for parent in (pending, other, 999):
@@ -276,8 +277,8 @@ def test_publish_hook_gets_the_thread_after_commit(make_app):
     calls = []
 
     def hook(app, thread):
-        with storage.get_db(app).read() as conn:
-            calls.append((thread, len(storage.list_comments(conn, status="published"))))
+        with get_db(app).read() as conn:
+            calls.append((thread, len(queries.list_comments(conn, status="published"))))
 
     client = make_app(COMMENTS_ON_PUBLISH=hook).test_client()
     client.post("/api/comments", json=comment())

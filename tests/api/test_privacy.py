@@ -6,8 +6,10 @@ import hashlib
 import logging
 import re
 
-from comments_api import storage
-from comments_api.keys import avatar_hash
+from comments_api.core.keys import avatar_hash
+from comments_api.extensions import get_db
+from comments_api.store import queries
+from comments_api.store.engine import sqlite_path
 from tests.api.support import EMAIL, SECRET, THREAD, comment
 
 IP = "198.51.100.23"
@@ -46,7 +48,7 @@ def test_email_is_absent_from_every_answer_and_log_line(make_app, caplog):
         client.post("/api/comments", data=comment(email=EMAIL + "x@")),  # invalid email echo
     ]
     cid = answers[0].get_json()["id"]
-    from comments_api.moderation import set_status
+    from comments_api.actions.editor import set_status
 
     set_status(app, [cid], "published")
     answers += [
@@ -81,14 +83,14 @@ def test_avatar_is_a_keyed_hash_not_a_plain_digest(client):
 
 def test_client_address_is_not_stored_in_clear(client, app, database_url):
     client.post("/api/comments", json=comment(), environ_base={"REMOTE_ADDR": IP})
-    with storage.get_db(app).read() as conn:
-        [row] = storage.list_comments(conn)
+    with get_db(app).read() as conn:
+        [row] = queries.list_comments(conn)
     assert IP not in str(row)
     assert re.fullmatch(r"[0-9a-f]{32}", row["address_hash"])
     app.extensions["comments_db"].dispose()
     raw = b"".join(
         p.read_bytes()
-        for p in storage.sqlite_path(database_url).parent.iterdir()
+        for p in sqlite_path(database_url).parent.iterdir()
         if p.name.startswith("comments.db")
     )
     assert IP.encode() not in raw
@@ -99,6 +101,6 @@ def test_database_errors_do_not_quote_the_values(app):
     import pytest
     from sqlalchemy.exc import IntegrityError
 
-    with pytest.raises(IntegrityError) as error, storage.get_db(app).write() as conn:
-        storage.insert_comment(conn, {"thread": THREAD, "email": EMAIL, "author": None})
+    with pytest.raises(IntegrityError) as error, get_db(app).write() as conn:
+        queries.insert_comment(conn, {"thread": THREAD, "email": EMAIL, "author": None})
     assert EMAIL not in str(error.value)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from comments_api.fields import FIELDS
 
-from comments_api.avatars import identicon_svg
-from comments_api.moderation import delete, set_status
-from comments_api.public import PUBLIC_FIELDS
+PUBLIC_FIELDS = [f.name for f in FIELDS if f.public]
+
+from comments_api.actions.editor import delete, set_status
+from comments_api.core.avatars import identicon_svg
 from tests.api.support import THREAD, comment
 
 

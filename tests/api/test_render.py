@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from comments_api.render import ALLOWED_TAGS, count_links, render_body, sanitize_html
+from comments_api.core.rendering import ALLOWED_TAGS, count_links, render_body, sanitize_html
 
 XSS_BODIES = [
     "<script>alert(1)</script>",

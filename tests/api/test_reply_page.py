@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from comments_api.moderation import set_status
+from comments_api.actions.editor import set_status
 from tests.api.support import THREAD, comment
 
 

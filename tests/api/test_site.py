@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from werkzeug.test import Client
 
-from comments_api.site import content_type, create_site_app
+from comments_api.web.site import content_type, create_site_app
 from tests.api.support import SECRET, THREAD, LiveServer, comment, write_manifest
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from comments_api import storage
-from comments_api.moderation import set_status
-from comments_api.rules import Policy, decide_status, status_after_edit
+from comments_api.actions.editor import set_status
+from comments_api.core.moderation import Policy, decide_status, status_after_edit
+from comments_api.extensions import get_db
+from comments_api.store import queries
 from tests.api.support import comment
 
 
@@ -20,8 +21,8 @@ def post(client, address="198.51.100.7", headers=None, **fields):
 
 
 def statuses(app):
-    with storage.get_db(app).read() as conn:
-        return [r["status"] for r in storage.list_comments(conn)]
+    with get_db(app).read() as conn:
+        return [r["status"] for r in queries.list_comments(conn)]
 
 
 @pytest.mark.parametrize("transport", ["json", "data"])

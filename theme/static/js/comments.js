@@ -19,8 +19,20 @@
   var home = respond && respond.parentNode;
   var homeNext = respond && respond.nextSibling;
   var STORE = "alden-commenter";
-  var SAVED = ["author", "email", "url"];
-  var ALLOWED = /^(P|BR|A|EM|STRONG|B|I|CODE|PRE|BLOCKQUOTE|UL|OL|LI|H[3-6]|HR|DEL|SUP|SUB)$/;
+  /* One comment's markup, and the server's sanitiser allowlist, come from the page itself
+     (rendered from the same templates as the baked comments). */
+  var template = document.getElementById("comment-template");
+  if (!template) return;
+  function words(name) { return (template.getAttribute(name) || "").split(/\s+/).filter(Boolean); }
+  var TAGS = words("data-tags").map(function (t) { return t.toUpperCase(); });
+  var ATTRIBUTES = words("data-attributes");
+  var SCHEMES = words("data-schemes");
+  var REL = template.getAttribute("data-rel") || "nofollow ugc noopener";
+  /* The fields worth remembering are those the browser autocompletes (name, email, website). */
+  var SAVED = form ? Array.prototype.filter.call(form.elements, function (el) {
+    return el.name && el.type !== "checkbox" && el.hasAttribute("autocomplete") &&
+      el.getAttribute("autocomplete") !== "off";
+  }).map(function (el) { return el.name; }) : [];
 
   function field(name) { return form && form.elements[name]; }
 
@@ -32,28 +44,35 @@
     notice.focus();
   }
 
-  /* The server sanitises every body; this second pass keeps the page safe even if it did not. */
+  function allowedUrl(value) {
+    var match = /^\s*([a-z][a-z0-9+.-]*):/i.exec(value);
+    return !match || SCHEMES.indexOf(match[1].toLowerCase()) >= 0;
+  }
+
+  /* The server sanitises every body; this second pass, with the server's own allowlist,
+     keeps the page safe even if it did not. */
   function safeFragment(html) {
     var tpl = document.createElement("template");
     tpl.innerHTML = html || "";
     var nodes = tpl.content.querySelectorAll("*");
     for (var i = 0; i < nodes.length; i++) {
       var node = nodes[i];
-      if (!ALLOWED.test(node.tagName)) { node.replaceWith(document.createTextNode(node.textContent)); continue; }
+      if (TAGS.indexOf(node.tagName) < 0) { node.replaceWith(document.createTextNode(node.textContent)); continue; }
+      var tag = node.tagName.toLowerCase();
       for (var j = node.attributes.length - 1; j >= 0; j--) {
         var attr = node.attributes[j];
-        var okHref = attr.name === "href" && /^(https?:|mailto:|#|\/)/i.test(attr.value.trim());
-        if (!okHref && attr.name !== "title") node.removeAttribute(attr.name);
+        var kept = ATTRIBUTES.indexOf(tag + ":" + attr.name) >= 0 &&
+          (attr.name !== "href" || allowedUrl(attr.value));
+        if (!kept) node.removeAttribute(attr.name);
       }
-      if (node.tagName === "A") node.setAttribute("rel", "nofollow ugc noopener");
+      if (node.tagName === "A") node.setAttribute("rel", REL);
     }
     return tpl.content;
   }
 
-  function make(tag, className, text) {
+  function make(tag, className) {
     var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text) node.textContent = text;
+    node.className = className;
     return node;
   }
 
@@ -67,44 +86,40 @@
       " at " + two(d.getUTCHours()) + ":" + two(d.getUTCMinutes());
   }
 
+  /* A new comment: a copy of the page's template, filled in with text, never with markup. */
   function render(c, depth) {
-    var li = make("li", "comment depth-" + depth);
-    li.id = "comment-" + c.id;
+    var li = template.content.firstElementChild.cloneNode(true);
+    var id = "comment-" + c.id;
+    li.id = id;
+    li.className = "comment depth-" + depth;
     li.setAttribute("data-id", c.id);
-    var body = make("article", "comment-body");
-    body.setAttribute("aria-labelledby", li.id + "-author");
-    var meta = make("header", "comment-meta");
-    var avatar = make("img", "avatar");
-    if (/^(https?:|\/|data:image\/svg\+xml)/.test(c.avatar || "")) avatar.src = c.avatar;
-    avatar.alt = ""; avatar.width = 40; avatar.height = 40;
-    var who = make("p", "comment-author");
-    who.id = li.id + "-author";
+    li.querySelector(".comment-body").setAttribute("aria-labelledby", id + "-author");
+    var avatar = li.querySelector(".avatar");
+    if (/^(https?:|\/)/.test(c.avatar || "")) avatar.src = c.avatar; else avatar.removeAttribute("src");
+    var who = li.querySelector(".comment-author");
+    who.id = id + "-author";
+    var link = who.querySelector("a");
     if (c.url && /^https?:\/\//i.test(c.url)) {
-      var link = make("a", "", c.author);
-      link.href = c.url; link.rel = "nofollow ugc noopener";
-      who.appendChild(link);
+      link.href = c.url;
+      link.textContent = c.author;
     } else {
       who.textContent = c.author;
     }
-    var when = make("p", "comment-date");
-    var anchor = make("a");
-    anchor.href = "#" + li.id;
-    var time = make("time", "", dateLabel(c.created));
+    var when = li.querySelector(".comment-date a");
+    when.href = "#" + id;
+    var time = when.querySelector("time");
     time.setAttribute("datetime", c.created);
-    anchor.appendChild(time); when.appendChild(anchor);
-    meta.appendChild(avatar); meta.appendChild(who); meta.appendChild(when);
-    var content = make("div", "comment-content");
-    content.appendChild(safeFragment(c.body_html));
-    body.appendChild(meta); body.appendChild(content);
-    if (form && depth < maxDepth) {
-      var reply = make("p", "reply");
-      var replyLink = make("a", "comment-reply-link", "Reply");
-      replyLink.href = "#respond";
+    time.textContent = dateLabel(c.created);
+    li.querySelector(".comment-content").appendChild(safeFragment(c.body_html));
+    var reply = li.querySelector(".reply");
+    if (reply && (!form || depth >= maxDepth)) {
+      reply.remove();
+    } else if (reply) {
+      var replyLink = reply.querySelector("a");
+      replyLink.href = api + "/threads/" + encodeURIComponent(thread) + "/reply?parent=" + c.id;
       replyLink.setAttribute("data-parent", c.id);
       replyLink.setAttribute("aria-label", "Reply to " + c.author);
-      reply.appendChild(replyLink); body.appendChild(reply);
     }
-    li.appendChild(body);
     return li;
   }
 
@@ -188,19 +203,25 @@
     field("remember").checked = true;
   }
 
+  /* Each field's message box is the first element its aria-describedby names. */
+  function errorBox(el) {
+    var ids = el && el.getAttribute && (el.getAttribute("aria-describedby") || "").split(/\s+/);
+    return ids && ids[0] ? document.getElementById(ids[0]) : null;
+  }
+
   function clearErrors() {
-    ["body", "author", "email", "url"].forEach(function (name) {
-      var box = document.getElementById("comment-" + name + "-error");
+    Array.prototype.forEach.call(form.elements, function (el) {
+      var box = errorBox(el);
       if (box) { box.hidden = true; box.textContent = ""; }
-      field(name).removeAttribute("aria-invalid");
+      if (el.removeAttribute) el.removeAttribute("aria-invalid");
     });
   }
 
   function showErrors(errors) {
     var first = null, other = [];
     Object.keys(errors).forEach(function (name) {
-      var box = document.getElementById("comment-" + name + "-error");
-      if (box && field(name)) {
+      var box = errorBox(field(name));
+      if (box) {
         box.textContent = errors[name];
         box.hidden = false;
         field(name).setAttribute("aria-invalid", "true");

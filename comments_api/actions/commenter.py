@@ -1,0 +1,217 @@
+"""A commenter's actions: post a comment, then edit or delete it while the edit token is valid."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask
+
+from ..bake.manifest import Thread
+from ..core.errors import ApiError
+from ..core.keys import avatar_hash
+from ..core.moderation import PUBLISHED, SPAM, Policy, decide_status, status_after_edit
+from ..core.rendering import render_body
+from ..core.tokens import TokenError, check_token, make_token
+from ..core.validation import Submission, validate_comment
+from ..extensions import get_db, get_manifest
+from ..fields import EDITABLE, FIXED, LABELS, STORED_INPUTS, TEXT_KINDS
+from ..store import queries
+from .publishing import published_changed
+
+log = logging.getLogger(__name__)
+FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
+# Screened for moderation words besides the body (thread and parent are not text).
+SCREENED = tuple(f.name for f in STORED_INPUTS if f.kind in TEXT_KINDS and f.name != "body")
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A stored comment, as the request that created it describes it."""
+
+    row: dict[str, Any]
+    status: str
+    token: str
+    edit_until: datetime
+    thread_url: str
+
+
+def policy(app: Flask) -> Policy:
+    """Return the moderation settings of `app`."""
+    config = app.config
+    return Policy(
+        moderation=config["COMMENTS_MODERATION"],
+        max_links=config["COMMENTS_MAX_LINKS"],
+        moderation_words=config["COMMENTS_MODERATION_WORDS"],
+        disallowed_words=config["COMMENTS_DISALLOWED_WORDS"],
+    )
+
+
+def public_status(status: str) -> str:
+    """Return the status a commenter is told: spam looks like any held comment."""
+    return "pending" if status == SPAM else status
+
+
+def _screened(submission: Submission) -> dict[str, str]:
+    return {name: submission[name] for name in SCREENED}
+
+
+def _check_thread(app: Flask, submission: Submission, values: dict[str, Any]) -> Thread:
+    thread = get_manifest(app).threads.get(submission["thread"])
+    if thread is None:
+        raise ApiError(
+            422,
+            "This article does not take comments.",
+            errors={"thread": "There is no article with comments at this address."},
+            values=values,
+        )
+    if not thread.is_open(datetime.now(UTC)):
+        raise ApiError(
+            403, "Comments are closed.", errors={"thread": "Comments are closed."}, values=values
+        )
+    return thread
+
+
+def create(app: Flask, submission: Submission, address_hash: str, values: dict) -> Posted:
+    """Store a new comment and return it as stored.
+
+    The parent, duplicate and flood checks and the insert run in one serialised
+    transaction, so concurrent posts cannot both slip past a check, and the answer is
+    built from this transaction's own insert.
+
+    Raises:
+        ApiError: 422 unknown thread or bad parent, 403 closed, 409 duplicate, 429 flood.
+    """
+    thread = _check_thread(app, submission, values)
+    body_html = render_body(submission["body"])
+    email_key = submission["email"].lower()
+    flood = app.config["COMMENTS_FLOOD_SECONDS"]
+    with get_db(app).write() as conn:
+        now = datetime.now(UTC)
+        if submission["parent"] is not None:
+            parent = queries.get_comment(conn, submission["parent"])
+            if not parent or parent["status"] != PUBLISHED or parent["thread"] != thread.slug:
+                raise ApiError(
+                    422,
+                    "The comment replied to is not on this article.",
+                    errors={"parent": "Reply to a published comment of this article."},
+                    values=values,
+                )
+        if queries.is_duplicate(conn, thread.slug, email_key, submission["body"]):
+            raise ApiError(409, "Duplicate comment: you have already said that.", values=values)
+        if flood:
+            latest = queries.latest_since(
+                conn, now - timedelta(seconds=flood), address_hash, email_key
+            )
+            if latest is not None:
+                wait = max(1, int((latest + timedelta(seconds=flood) - now).total_seconds()) + 1)
+                raise ApiError(
+                    429, FLOOD_MESSAGE, headers={"Retry-After": str(wait)}, values=values
+                )
+        status, reason = decide_status(
+            policy(app),
+            body=submission["body"],
+            returning=queries.has_published(conn, email_key),
+            **_screened(submission),
+        )
+        row = {
+            **submission,
+            "status": status,
+            "email_key": email_key,
+            "body_html": body_html,
+            "created": now,
+            "modified": None,
+            "address_hash": address_hash,
+            "avatar": avatar_hash(app.config["COMMENTS_SECRET_KEY"], email_key),
+        }
+        row["id"] = queries.insert_comment(conn, row)
+    log.info(
+        "comments: stored comment %s on %s as %s (%s)", row["id"], row["thread"], status, reason
+    )
+    if status == PUBLISHED:
+        published_changed(app, [row["thread"]])
+    edit_seconds = app.config["COMMENTS_EDIT_SECONDS"]
+    return Posted(
+        row=row,
+        status=public_status(status),
+        token=make_token(app.config["COMMENTS_SECRET_KEY"], row["id"], now),
+        edit_until=now + timedelta(seconds=edit_seconds),
+        thread_url=thread.url,
+    )
+
+
+def _authorised_row(conn, app: Flask, comment_id: int, token: str | None) -> dict[str, Any]:
+    row = queries.get_comment(conn, comment_id)
+    if row is None:
+        raise ApiError(404, "There is no such comment.")
+    try:
+        check_token(
+            app.config["COMMENTS_SECRET_KEY"],
+            token,
+            comment_id,
+            row["created"],
+            app.config["COMMENTS_EDIT_SECONDS"],
+        )
+    except TokenError as error:
+        raise ApiError(403, str(error)) from None
+    return row
+
+
+def _editable_message() -> str:
+    names = [LABELS[name].lower() for name in EDITABLE]
+    return f"Only the {', '.join(names[:-1])} and {names[-1]} can be changed."
+
+
+def edit(app: Flask, comment_id: int, token: str | None, changes: dict[str, Any]) -> dict:
+    """Apply the author's changes to the editable fields and return the stored comment.
+
+    Raises:
+        ApiError: 404 unknown, 403 not the author or too late, 422 bad or unchangeable fields.
+    """
+    fixed = sorted(set(changes) & set(FIXED))
+    if fixed:
+        raise ApiError(
+            422,
+            _editable_message(),
+            errors={name: "This cannot be changed." for name in fixed},
+        )
+    with get_db(app).write() as conn:
+        row = _authorised_row(conn, app, comment_id, token)
+        old_status = row["status"]
+        merged = {f.name: row[f.name] for f in STORED_INPUTS}
+        merged.update({name: changes[name] for name in EDITABLE if name in changes})
+        submission, errors = validate_comment(merged)
+        if errors:
+            raise ApiError(422, "The comment was not changed.", errors=errors)
+        fields = {name: submission[name] for name in EDITABLE}
+        status = status_after_edit(
+            policy(app), row["status"], body=submission["body"], **_screened(submission)
+        )
+        update = {
+            **fields,
+            "body_html": render_body(submission["body"]),
+            "status": status,
+            "modified": datetime.now(UTC),
+        }
+        queries.update_comment(conn, comment_id, update)
+        row.update(update)
+    log.info("comments: comment %s edited by its author", comment_id)
+    if PUBLISHED in (status, old_status):
+        published_changed(app, [row["thread"]])
+    return row
+
+
+def remove(app: Flask, comment_id: int, token: str | None) -> None:
+    """Delete a comment at its author's request.
+
+    Raises:
+        ApiError: 404 unknown, 403 not the author or too late.
+    """
+    with get_db(app).write() as conn:
+        row = _authorised_row(conn, app, comment_id, token)
+        queries.delete_comment(conn, comment_id)
+    log.info("comments: comment %s deleted by its author", comment_id)
+    if row["status"] == PUBLISHED:
+        published_changed(app, [row["thread"]])

@@ -1,0 +1,85 @@
+"""Editors' actions on stored comments: publish, hold, mark as spam, delete."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+from ..core.moderation import PUBLISHED, STATUSES
+from ..extensions import get_db
+from ..store import queries
+from .publishing import published_changed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an editor's action did to one comment id."""
+
+    comment_id: int
+    thread: str | None
+    before: str | None
+    after: str | None
+
+    @property
+    def found(self) -> bool:
+        """Return True when the comment existed."""
+        return self.thread is not None
+
+
+def set_status(app: Flask, ids: Iterable[int], status: str) -> list[Outcome]:
+    """Give each comment `status` (published, pending or spam); report what changed.
+
+    Raises:
+        ValueError: for an unknown status.
+    """
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+
+    def change(conn: Any, row: dict) -> str:
+        if row["status"] != status:
+            queries.update_comment(conn, row["id"], {"status": status})
+            log.info("comments: comment %s %s -> %s", row["id"], row["status"], status)
+        return status
+
+    return _apply(app, ids, change)
+
+
+def delete(app: Flask, ids: Iterable[int]) -> list[Outcome]:
+    """Delete each comment (replies move up a level); report what was there."""
+
+    def change(conn: Any, row: dict) -> None:
+        queries.delete_comment(conn, row["id"])
+        log.info("comments: deleted comment %s", row["id"])
+
+    return _apply(app, ids, change)
+
+
+def _apply(
+    app: Flask, ids: Iterable[int], change: Callable[[Any, dict], str | None]
+) -> list[Outcome]:
+    # One transaction for the whole batch; the publish hook runs only after it commits.
+    outcomes = []
+    with get_db(app).write() as conn:
+        for comment_id in ids:
+            row = queries.get_comment(conn, comment_id)
+            if row is None:
+                outcomes.append(Outcome(comment_id, None, None, None))
+                continue
+            after = change(conn, row)
+            outcomes.append(Outcome(comment_id, row["thread"], row["status"], after))
+    published_changed(app, _changed_threads(outcomes))
+    return outcomes
+
+
+def _changed_threads(outcomes: Iterable[Outcome]) -> list[str]:
+    return [
+        o.thread
+        for o in outcomes
+        if o.found and o.before != o.after and PUBLISHED in (o.before, o.after)
+    ]

@@ -1,0 +1,219 @@
+"""The thread manifest, written by the build and read by the service: its one writer and reader.
+
+comments/threads.json lists the comment-enabled articles: where each lives, its title, and
+whether and until when it takes comments, plus the two build settings a page update needs.
+It is served with the site, so it holds nothing but what the pages show anyway. The build
+rewrites it; the service checks its modification time on each use (one stat call) and reads
+it again when it changed, so a rebuild needs no restart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .threads import ThreadState
+
+log = logging.getLogger(__name__)
+MANIFEST_NAME = "comments/threads.json"
+VERSION = 1
+DEFAULT_API_PATH = "/api"
+DEFAULT_MAX_DEPTH = 5
+
+
+class ManifestError(ValueError):
+    """The manifest file is not what the build writes."""
+
+
+@dataclass(frozen=True)
+class Thread:
+    """One comment-enabled article."""
+
+    slug: str
+    url: str
+    title: str
+    state: ThreadState
+
+    def is_open(self, now: datetime) -> bool:
+        """Return True while the article takes comments."""
+        return self.state.is_open(now)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """All comment-enabled articles of one build."""
+
+    site_url: str | None = None
+    threads: dict[str, Thread] = field(default_factory=dict)
+    site_name: str | None = None
+    api_path: str = DEFAULT_API_PATH
+    max_depth: int = DEFAULT_MAX_DEPTH
+
+
+def _time(value: Any, where: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ManifestError(f"{where}: closes_at is not an ISO 8601 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_manifest(data: Any) -> Manifest:
+    """Return the Manifest in `data` (the decoded JSON).
+
+    Raises:
+        ManifestError: when the data does not have the manifest's shape.
+    """
+    if not isinstance(data, dict) or data.get("version") != VERSION:
+        raise ManifestError("not a version 1 thread manifest")
+    threads = data.get("threads")
+    if not isinstance(threads, dict):
+        raise ManifestError("'threads' is not an object")
+    parsed = {}
+    for slug, entry in threads.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+            raise ManifestError(f"thread {slug!r} has no url")
+        parsed[slug] = Thread(
+            slug=slug,
+            url=entry["url"],
+            title=str(entry.get("title") or slug),
+            state=ThreadState(
+                enabled=True,
+                open=entry.get("open", True) is True,
+                closes_at=_time(entry.get("closes_at"), f"thread {slug!r}"),
+            ),
+        )
+    site_url = data.get("site_url")
+    site_url = site_url.rstrip("/") if isinstance(site_url, str) and site_url.strip() else None
+    site_name = data.get("site_name")
+    site_name = site_name.strip() if isinstance(site_name, str) and site_name.strip() else None
+    api_path = data.get("api_path")
+    max_depth = data.get("max_depth")
+    return Manifest(
+        site_url=site_url,
+        threads=parsed,
+        site_name=site_name,
+        api_path=api_path if isinstance(api_path, str) and api_path else DEFAULT_API_PATH,
+        max_depth=max_depth if isinstance(max_depth, int) and max_depth > 0 else DEFAULT_MAX_DEPTH,
+    )
+
+
+def read_manifest(path: str | os.PathLike) -> Manifest:
+    """Return the manifest in the file at `path`.
+
+    Raises:
+        OSError: when the file cannot be read.
+        ManifestError: when it is not a manifest.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise ManifestError(f"not JSON ({error})") from None
+    return parse_manifest(data)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the build knows of one comment-enabled article."""
+
+    thread: str
+    url: str
+    title: str
+    date: str
+    state: ThreadState
+
+
+def manifest_data(
+    site_url: str,
+    entries: Iterable[Entry],
+    *,
+    site_name: str = "",
+    api_path: str = DEFAULT_API_PATH,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> dict:
+    """Return the manifest as plain data, ready to be written as JSON."""
+    threads = {}
+    for entry in sorted(entries, key=lambda e: e.thread):
+        closes_at = entry.state.closes_at
+        threads[entry.thread] = {
+            "url": entry.url,
+            "title": entry.title,
+            "date": entry.date,
+            "open": entry.state.open,
+            "closes_at": closes_at.isoformat() if closes_at else None,
+        }
+    return {
+        "version": VERSION,
+        "site_url": site_url,
+        "site_name": site_name,
+        "api_path": api_path,
+        "max_depth": max_depth,
+        "threads": threads,
+    }
+
+
+def write_manifest(output_path: str | os.PathLike, data: dict) -> Path:
+    """Write the manifest into the output folder atomically, so no reader sees half a file."""
+    target = Path(output_path) / MANIFEST_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".threads-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1, sort_keys=True)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
+    return target
+
+
+class ManifestCache:
+    """The manifest at one path, read again whenever the file changes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int, int] | None = None
+        self._manifest = Manifest()
+        self._warned = False
+
+    def get(self) -> Manifest:
+        """Return the current manifest (an empty one while the file is missing)."""
+        try:
+            info = self.path.stat()
+        except OSError:
+            if not self._warned:
+                log.warning(
+                    "comments: no thread manifest at %s; no thread takes comments", self.path
+                )
+                self._warned = True
+            return Manifest()
+        stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+        with self._lock:
+            if stamp != self._stamp:
+                self._reload(stamp)
+            return self._manifest
+
+    def _reload(self, stamp: tuple[int, int, int]) -> None:
+        try:
+            self._manifest = read_manifest(self.path)
+        except (OSError, ValueError) as error:
+            # Keep the last good manifest; the stamp stays old so the next use retries.
+            log.error("comments: cannot read the thread manifest %s (%s)", self.path, error)
+            return
+        self._stamp = stamp
+        self._warned = False
+
+
+def article_path(site_url: str | None, url: str) -> str:
+    """Return the path of an article on this origin from its manifest URL."""
+    prefix = urlsplit(site_url).path.rstrip("/") if site_url else ""
+    return f"{prefix}/{url.lstrip('/')}"

@@ -1,0 +1,90 @@
+"""Bring one article page up to date when its published comments change, without a build.
+
+A full build of a large site takes tens of seconds; re-rendering the comment section of one
+page takes milliseconds. The service calls `update_page(app, thread)` (the default
+COMMENTS_ON_PUBLISH hook) after a comment is published, approved or deleted. The section is
+rendered from the same templates as the build (section.py), with the manifest's settings,
+and replaces the part of the page between the comment markers.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Flask
+
+from ..extensions import get_manifest
+from ..store.queries import read_published
+from .discussion import make_discussion
+from .manifest import Manifest
+from .section import render_section, replace_section
+
+log = logging.getLogger(__name__)
+LOCK_NAME = ".comments.lock"
+
+
+class PageUpdateError(RuntimeError):
+    """The page could not be brought up to date (no manifest entry, no page, no markers)."""
+
+
+def update_file(
+    manifest: Manifest,
+    site_dir: Path,
+    theme_folders: list[Path],
+    thread: str,
+    comments: list[dict],
+) -> Path:
+    """Re-render the comment section of `thread`'s page from `comments` and return the file.
+
+    Raises:
+        PageUpdateError: when the thread or its page is unknown, or the page has no markers.
+    """
+    entry = manifest.threads.get(thread)
+    if entry is None:
+        raise PageUpdateError(f"thread {thread!r} is not in the manifest")
+    page = site_dir / entry.url
+    if entry.url.endswith("/") or page.is_dir():
+        page = page / "index.html"
+    now = datetime.now(UTC)
+    discussion = make_discussion(thread, entry.state, comments, now, manifest.max_depth)
+    section = render_section(
+        discussion, theme_folders, api_path=manifest.api_path, max_depth=manifest.max_depth
+    )
+    # One writer at a time per site: two approvals at once must not interleave their writes.
+    with open(site_dir / LOCK_NAME, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            html = replace_section(page.read_text(encoding="utf-8"), section)
+        except FileNotFoundError:
+            raise PageUpdateError(f"no page {entry.url} in {site_dir}") from None
+        except ValueError as error:
+            raise PageUpdateError(str(error)) from None
+        fd, tmp = tempfile.mkstemp(dir=page.parent, prefix=".rebake-", suffix=".html")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(html)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, page)
+    return page
+
+
+def update_page(app: Flask, thread: str) -> None:
+    """Bring the page of `thread` up to date; the service's default COMMENTS_ON_PUBLISH hook."""
+    manifest = get_manifest(app)
+    if thread not in manifest.threads:
+        log.warning("comments: page of %s not updated: not in the manifest", thread)
+        return
+    config = app.config
+    comments = read_published(config["COMMENTS_DATABASE_URL"], [thread]).get(thread, [])
+    try:
+        page = update_file(
+            manifest, config["COMMENTS_SITE_DIR"], config["COMMENTS_TEMPLATES"], thread, comments
+        )
+    except PageUpdateError as error:
+        log.warning("comments: page of %s not updated: %s", thread, error)
+        return
+    log.info("comments: updated %s with %s comments", page.name, len(comments))

@@ -1,0 +1,142 @@
+"""The comment store's engine: SQLite in WAL mode or PostgreSQL, one engine per process.
+
+Writes are serialised: SQLite's BEGIN IMMEDIATE and a PostgreSQL transaction-level advisory
+lock make "check for duplicates and floods, then insert" one atomic step across worker
+processes. A lock held past the timeout raises OperationalError, which the service answers
+with 503 and Retry-After.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from .schema import migrate
+
+# Any fixed number: the advisory lock every writing transaction takes on PostgreSQL.
+WRITE_LOCK_KEY = 7_301_955
+
+
+def normalise_url(url: str) -> str:
+    """Return `url` with the installed PostgreSQL driver (psycopg 3) named when none is."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+        return parsed.render_as_string(hide_password=False)
+    return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    """Return the file of an SQLite URL, or None for another database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    return Path(parsed.database or "")
+
+
+def make_engine(url: str, timeout: float, *, pooled: bool = True) -> Engine:
+    """Return an engine for `url` that waits up to `timeout` seconds for locks.
+
+    Statement parameters are left out of error messages: they hold commenters' emails.
+    """
+    url = normalise_url(url)
+    if sqlite_path(url) is not None:
+        engine = create_engine(
+            url,
+            connect_args={"timeout": timeout, "check_same_thread": False},
+            poolclass=None if pooled else NullPool,
+            hide_parameters=True,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection, _record):
+            # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # FULL: a commit is on disk before the answer leaves, even in WAL mode.
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            write = conn.get_execution_options().get("write")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    engine = create_engine(
+        url,
+        connect_args={"connect_timeout": max(1, round(timeout))},
+        pool_pre_ping=True,
+        poolclass=None if pooled else NullPool,
+        hide_parameters=True,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pg_connect(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {int(timeout * 1000)}")
+        dbapi_connection.commit()
+
+    return engine
+
+
+class Database:
+    """The store at one URL; its schema is created or migrated on first use in each process."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.backend = make_url(url).get_backend_name()
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+        self._pid: int | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """Return this process's engine, making the schema ready the first time."""
+        if self._engine is not None and self._pid == os.getpid():
+            return self._engine
+        with self._lock:
+            # A forked worker must not share its parent's connections.
+            if self._engine is None or self._pid != os.getpid():
+                path = sqlite_path(self.url)
+                if path is not None and str(path):
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                engine = make_engine(self.url, self.timeout)
+                self._prepare(engine)
+                self._engine, self._pid = engine, os.getpid()
+        return self._engine
+
+    def _prepare(self, engine: Engine) -> None:
+        with engine.connect().execution_options(write=True) as conn, conn.begin():
+            if self.backend == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+            migrate(conn)
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """Yield a connection in a serialised writing transaction, committed on success."""
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            if self.backend == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """Yield a connection in a reading transaction (one consistent snapshot)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def dispose(self) -> None:
+        """Close this process's connections."""
+        if self._engine is not None and self._pid == os.getpid():
+            self._engine.dispose()
+        self._engine = None

@@ -1,0 +1,154 @@
+"""The comment store's tables, and the numbered migrations that create and update them.
+
+`comments` below is the table as the code reads and writes it today. The database gets there
+through MIGRATIONS: each is the DDL of the day it was written and never changes afterwards,
+so a store made by any release migrates to the same schema. To add a column, append a step
+(ALTER TABLE comments ADD COLUMN ...) and add the Column below; a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+
+
+class SchemaError(RuntimeError):
+    """The database was written by a newer version of the service."""
+
+
+class UTCDateTime(TypeDecorator):
+    """A moment in UTC: timestamptz on PostgreSQL, a naive UTC text on SQLite."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """Store the moment in UTC."""
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("thread", String(200), nullable=False),
+    Column("parent", Integer, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("author", String(245), nullable=False),
+    Column("email", String(100), nullable=False),
+    # The address lower-cased: "an earlier approved comment from the same email" and the
+    # flood interval compare on it.
+    Column("email_key", String(100), nullable=False),
+    Column("url", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("body_html", Text, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("modified", UTCDateTime, nullable=True),
+    # Keyed hashes: the client's IP address and the avatar are never stored in clear.
+    Column("address_hash", String(64), nullable=False),
+    Column("avatar", String(64), nullable=False),
+    Index("ix_comments_thread_status_id", "thread", "status", "id"),
+    Index("ix_comments_email_key_status", "email_key", "status"),
+    Index("ix_comments_email_key_created", "email_key", "created"),
+    Index("ix_comments_address_created", "address_hash", "created"),
+    Index("ix_comments_parent", "parent"),
+    # Ids are never reused: an edit token for a deleted comment must not fit a new one.
+    sqlite_autoincrement=True,
+)
+
+schema_versions = Table(
+    "comments_schema",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("applied", UTCDateTime, nullable=False),
+)
+
+
+# Each step: statements with {serial} (the auto-increment key) and {time} (an aware moment)
+# spelled per dialect.
+DIALECT_WORDS = {
+    "sqlite": {"serial": "INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT", "time": "DATETIME"},
+    "postgresql": {"serial": "SERIAL NOT NULL PRIMARY KEY", "time": "TIMESTAMP WITH TIME ZONE"},
+}
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: the comments table.
+    (
+        """CREATE TABLE comments (
+            id {serial},
+            thread VARCHAR(200) NOT NULL,
+            parent INTEGER,
+            status VARCHAR(16) NOT NULL,
+            author VARCHAR(245) NOT NULL,
+            email VARCHAR(100) NOT NULL,
+            email_key VARCHAR(100) NOT NULL,
+            url VARCHAR(200) NOT NULL,
+            body TEXT NOT NULL,
+            body_html TEXT NOT NULL,
+            created {time} NOT NULL,
+            modified {time},
+            address_hash VARCHAR(64) NOT NULL,
+            avatar VARCHAR(64) NOT NULL
+        )""",
+        "CREATE INDEX ix_comments_address_created ON comments (address_hash, created)",
+        "CREATE INDEX ix_comments_email_key_created ON comments (email_key, created)",
+        "CREATE INDEX ix_comments_email_key_status ON comments (email_key, status)",
+        "CREATE INDEX ix_comments_parent ON comments (parent)",
+        "CREATE INDEX ix_comments_thread_status_id ON comments (thread, status, id)",
+    ),
+)
+
+
+def apply_step(conn: Connection, number: int) -> None:
+    """Run migration `number` (1-based) on `conn`."""
+    words = DIALECT_WORDS[conn.dialect.name]
+    for statement in MIGRATIONS[number - 1]:
+        conn.execute(text(statement.format(**words)))
+
+
+def migrate(conn: Connection, target: int | None = None) -> int:
+    """Bring the schema up to `target` (default: the newest) inside the caller's (locked)
+    transaction; return its version.
+
+    Raises:
+        SchemaError: when the database is newer than this code.
+    """
+    schema_versions.create(conn, checkfirst=True)
+    current = conn.scalar(select(func.max(schema_versions.c.version))) or 0
+    newest = len(MIGRATIONS) if target is None else target
+    if current > len(MIGRATIONS):
+        raise SchemaError(f"comment store schema {current} is newer than {len(MIGRATIONS)}")
+    for number in range(current + 1, newest + 1):
+        apply_step(conn, number)
+        conn.execute(insert(schema_versions).values(version=number, applied=datetime.now(UTC)))
+        log.info("comments: applied schema migration %s", number)
+    return max(current, newest)

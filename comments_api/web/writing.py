@@ -1,0 +1,107 @@
+"""Blueprint for writing: post a comment, and the author's edit and delete."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, request
+
+from ..actions import commenter
+from ..bake.manifest import article_path
+from ..core.client import client_address
+from ..core.errors import ApiError
+from ..core.keys import address_hash
+from ..core.validation import validate_comment
+from ..extensions import get_limiter, site_url
+from ..fields import ECHOED, HONEYPOT, iso_time, public_view
+from .payload import FORM, read_body
+
+log = logging.getLogger(__name__)
+bp = Blueprint("comments", __name__, url_prefix="/api")
+COOKIE = "comment_edit_{}"
+
+
+def _client() -> str:
+    return client_address(
+        request.remote_addr,
+        request.headers.get("X-Forwarded-For"),
+        current_app.config["COMMENTS_TRUSTED_PROXIES"],
+    )
+
+
+def _token(comment_id: int) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.cookies.get(COOKIE.format(comment_id))
+
+
+@bp.post("/comments")
+def create_comment() -> Response:
+    """Take a new comment from the article form (303) or from a script (201 JSON)."""
+    fields = read_body(request)
+    values = {k: v for k in ECHOED if isinstance(v := fields.get(k), str)}
+    if fields.get(HONEYPOT) not in (None, ""):
+        log.info("comments: refused a post with the honeypot field filled")
+        raise ApiError(400, "Your comment could not be posted.")
+    client = _client()
+    limiter = get_limiter()
+    if (wait := limiter.retry_after(client)) is not None:
+        raise ApiError(
+            429,
+            "You have posted several comments just now. Please wait a little.",
+            headers={"Retry-After": str(wait)},
+            values=values,
+        )
+    submission, errors = validate_comment(fields)
+    if errors:
+        raise ApiError(422, "Please correct the marked fields.", errors=errors, values=values)
+    secret = current_app.config["COMMENTS_SECRET_KEY"]
+    posted = commenter.create(current_app, submission, address_hash(secret, client), values)
+    limiter.hit(client)
+    comment_id = posted.row["id"]
+    if request.mimetype == FORM:
+        anchor = f"comment-{comment_id}" if posted.status == "published" else "comment-pending"
+        response = redirect(f"{article_path(site_url(), posted.thread_url)}#{anchor}", 303)
+    else:
+        response = jsonify(
+            {
+                **public_view(posted.row),
+                "status": posted.status,
+                "edit_token": posted.token,
+                "edit_until": iso_time(posted.edit_until),
+            }
+        )
+        response.status_code = 201
+        response.headers["Location"] = f"{bp.url_prefix}/comments/{comment_id}"
+    if current_app.config["COMMENTS_EDIT_SECONDS"]:
+        response.set_cookie(
+            COOKIE.format(comment_id),
+            posted.token,
+            max_age=current_app.config["COMMENTS_EDIT_SECONDS"],
+            path=f"{bp.url_prefix}/comments/{comment_id}",
+            secure=request.is_secure,
+            httponly=True,
+            samesite="Strict",
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.patch("/comments/<int:comment_id>")
+def edit_comment(comment_id: int) -> Response:
+    """Change the editable fields of the author's own comment within the edit window."""
+    changes = read_body(request, form_allowed=False)
+    row = commenter.edit(current_app, comment_id, _token(comment_id), changes)
+    response = jsonify({**public_view(row), "status": commenter.public_status(row["status"])})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.delete("/comments/<int:comment_id>")
+def delete_comment(comment_id: int) -> Response:
+    """Delete the author's own comment within the edit window."""
+    commenter.remove(current_app, comment_id, _token(comment_id))
+    response = Response(status=204)
+    response.delete_cookie(COOKIE.format(comment_id), path=f"{bp.url_prefix}/comments/{comment_id}")
+    return response
