@@ -1,12 +1,15 @@
 """Production settings: `make publish` builds with these (absolute URLs, feeds, a clean output)."""
 
 import os
-import sys
+import runpy
 from pathlib import Path
 
-# Found beside this file, whatever folder the build starts from.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pelicanconf import *  # noqa: E402,F403
+# Every setting of pelicanconf.py, read from beside this file whatever folder the build starts
+# from; the ones below replace some of them.
+globals().update(
+    {k: v for k, v in runpy.run_path(str(Path(__file__).with_name("pelicanconf.py"))).items()
+     if k.isupper()}
+)  # fmt: skip
 
 SITEURL = os.environ.get("SITEURL", "https://news.example.org")
 RELATIVE_URLS = False

@@ -5,6 +5,9 @@ Attached once by create_app; the layers above look them up here, never in app.ex
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 from flask import Flask, current_app
 
 from .bake.manifest import Manifest, ManifestCache
@@ -13,6 +16,12 @@ from .store.engine import Database
 from .web.ratelimit import RateLimiter
 
 DATABASE, MANIFEST, LIMITER = "comments_db", "comments_manifest", "comments_limiter"
+# The app's clock: config["CLOCK"] (a callable giving an aware datetime) lets tests move time.
+CLOCK = "CLOCK"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def init_app(app: Flask) -> None:
@@ -30,7 +39,7 @@ def init_app(app: Flask) -> None:
         app.extensions[LIMITER] = RateLimiter(
             config["COMMENTS_RATE_LIMIT"], config["COMMENTS_RATE_LIMIT_STORAGE"]
         )
-    except Exception as error:  # noqa: BLE001 - the limits library raises several kinds
+    except Exception as error:  # the limits library raises several kinds
         raise ConfigError(f"COMMENTS_RATE_LIMIT_STORAGE cannot be used: {error}") from None
 
 
@@ -47,6 +56,12 @@ def get_manifest(app: Flask | None = None) -> Manifest:
 def get_limiter(app: Flask | None = None) -> RateLimiter:
     """Return the rate limiter of `app` (default: the current app)."""
     return (app or current_app).extensions[LIMITER]
+
+
+def now(app: Flask | None = None) -> datetime:
+    """Return the current time in UTC by the app's clock."""
+    clock: Callable[[], datetime] = (app or current_app).config.get(CLOCK) or _utc_now
+    return clock()
 
 
 def site_url(app: Flask | None = None) -> str | None:

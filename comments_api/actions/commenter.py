@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -16,7 +16,7 @@ from ..core.moderation import PUBLISHED, SPAM, Policy, decide_status, status_aft
 from ..core.rendering import render_body
 from ..core.tokens import TokenError, check_token, make_token
 from ..core.validation import Submission, validate_comment
-from ..extensions import get_db, get_manifest
+from ..extensions import get_db, get_manifest, now
 from ..fields import EDITABLE, FIXED, LABELS, STORED_INPUTS, TEXT_KINDS
 from ..store import queries
 from .publishing import published_changed
@@ -67,7 +67,7 @@ def _check_thread(app: Flask, submission: Submission, values: dict[str, Any]) ->
             errors={"thread": "There is no article with comments at this address."},
             values=values,
         )
-    if not thread.is_open(datetime.now(UTC)):
+    if not thread.is_open(now(app)):
         raise ApiError(
             403, "Comments are closed.", errors={"thread": "Comments are closed."}, values=values
         )
@@ -89,7 +89,7 @@ def create(app: Flask, submission: Submission, address_hash: str, values: dict) 
     email_key = submission["email"].lower()
     flood = app.config["COMMENTS_FLOOD_SECONDS"]
     with get_db(app).write() as conn:
-        now = datetime.now(UTC)
+        moment = now(app)
         if submission["parent"] is not None:
             parent = queries.get_comment(conn, submission["parent"])
             if not parent or parent["status"] != PUBLISHED or parent["thread"] != thread.slug:
@@ -103,10 +103,10 @@ def create(app: Flask, submission: Submission, address_hash: str, values: dict) 
             raise ApiError(409, "Duplicate comment: you have already said that.", values=values)
         if flood:
             latest = queries.latest_since(
-                conn, now - timedelta(seconds=flood), address_hash, email_key
+                conn, moment - timedelta(seconds=flood), address_hash, email_key
             )
             if latest is not None:
-                wait = max(1, int((latest + timedelta(seconds=flood) - now).total_seconds()) + 1)
+                wait = max(1, int((latest + timedelta(seconds=flood) - moment).total_seconds()) + 1)
                 raise ApiError(
                     429, FLOOD_MESSAGE, headers={"Retry-After": str(wait)}, values=values
                 )
@@ -121,7 +121,7 @@ def create(app: Flask, submission: Submission, address_hash: str, values: dict) 
             "status": status,
             "email_key": email_key,
             "body_html": body_html,
-            "created": now,
+            "created": moment,
             "modified": None,
             "address_hash": address_hash,
             "avatar": avatar_hash(app.config["COMMENTS_SECRET_KEY"], email_key),
@@ -136,8 +136,8 @@ def create(app: Flask, submission: Submission, address_hash: str, values: dict) 
     return Posted(
         row=row,
         status=public_status(status),
-        token=make_token(app.config["COMMENTS_SECRET_KEY"], row["id"], now),
-        edit_until=now + timedelta(seconds=edit_seconds),
+        token=make_token(app.config["COMMENTS_SECRET_KEY"], row["id"], moment),
+        edit_until=moment + timedelta(seconds=edit_seconds),
         thread_url=thread.url,
     )
 
@@ -153,6 +153,7 @@ def _authorised_row(conn, app: Flask, comment_id: int, token: str | None) -> dic
             comment_id,
             row["created"],
             app.config["COMMENTS_EDIT_SECONDS"],
+            now(app),
         )
     except TokenError as error:
         raise ApiError(403, str(error)) from None
@@ -193,7 +194,7 @@ def edit(app: Flask, comment_id: int, token: str | None, changes: dict[str, Any]
             **fields,
             "body_html": render_body(submission["body"]),
             "status": status,
-            "modified": datetime.now(UTC),
+            "modified": now(app),
         }
         queries.update_comment(conn, comment_id, update)
         row.update(update)

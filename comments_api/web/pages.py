@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, Response, request
 
 from ..core.errors import ApiError
 from ..core.validation import parse_parent
-from ..extensions import get_db, get_manifest
+from ..extensions import get_db, get_manifest, now
 from ..fields import public_view
 from ..store import queries
 from .errors import error_response
@@ -24,7 +22,7 @@ def reply_form(thread: str) -> Response:
     values = {"thread": thread}
     if article is None:
         return error_response(ApiError(404, "There is no article with comments here."), html=True)
-    if not article.is_open(datetime.now(UTC)):
+    if not article.is_open(now()):
         return error_response(ApiError(403, "Comments are closed.", values=values), html=True)
     parent, problem = parse_parent(request.args.get("parent"))
     row = None

@@ -64,7 +64,9 @@ def test_concurrent_posts_from_many_processes_are_all_stored_once(
             answer = result["answer"]
             assert answer["author"] == sent["author"]
             assert answer["body_html"] == render_body(sent["body"])
-            check_token(SECRET, answer["edit_token"], answer["id"], row["created"], 900)
+            check_token(
+                SECRET, answer["edit_token"], answer["id"], row["created"], 900, row["created"]
+            )
     latencies = sorted(r["ms"] for r in results)
     print(
         f"\n{backend}: {len(results)} comments from {CLIENTS} processes to {WORKERS} workers "

@@ -81,14 +81,22 @@ def test_token_signed_with_another_key_is_refused():
     created = datetime.now(UTC)
     token = make_token("another-secret-of-enough-size", 1, created)
     with pytest.raises(TokenError):
-        check_token(SECRET, token, 1, created, 900)
-    check_token("another-secret-of-enough-size", token, 1, created, 900)
+        check_token(SECRET, token, 1, created, 900, created)
+    check_token("another-secret-of-enough-size", token, 1, created, 900, created)
 
 
 def test_token_for_a_reused_id_with_another_creation_time_is_refused():
     token = make_token(SECRET, 5, datetime(2024, 1, 1, tzinfo=UTC))
     with pytest.raises(TokenError):
-        check_token(SECRET, token, 5, datetime(2024, 1, 2, tzinfo=UTC), 10**9)
+        check_token(SECRET, token, 5, datetime(2024, 1, 2, tzinfo=UTC), 10**9, datetime.now(UTC))
+
+
+def test_token_is_good_to_the_last_second_of_the_window():
+    created = datetime(2024, 1, 1, tzinfo=UTC)
+    token = make_token(SECRET, 5, created)
+    check_token(SECRET, token, 5, created, 60, created + timedelta(seconds=60))
+    with pytest.raises(TokenError, match="has passed"):
+        check_token(SECRET, token, 5, created, 60, created + timedelta(seconds=61))
 
 
 def test_cookie_from_the_post_authorises_the_edit(client, posted):
@@ -115,10 +123,10 @@ def test_author_can_delete_within_the_window(client, posted):
     assert client.delete(url, headers=bearer(posted["edit_token"])).status_code == 404
 
 
-def test_edit_after_the_window_answers_403(make_app):
-    client = make_app(COMMENTS_EDIT_SECONDS=1).test_client()
+def test_edit_after_the_window_answers_403(make_app, clock):
+    client = make_app(COMMENTS_EDIT_SECONDS=1, CLOCK=clock).test_client()
     posted = client.post("/api/comments", json=comment()).get_json()
-    time.sleep(2.1)
+    clock.advance(seconds=2)
     answer = client.patch(
         f"/api/comments/{posted['id']}", json={"body": "late"}, headers=bearer(posted["edit_token"])
     )

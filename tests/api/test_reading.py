@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from comments_api.fields import FIELDS
-
-PUBLIC_FIELDS = [f.name for f in FIELDS if f.public]
 
 from comments_api.actions.editor import delete, set_status
 from comments_api.core.avatars import identicon_svg
+from comments_api.fields import FIELDS
 from tests.api.support import THREAD, comment
+
+PUBLIC_FIELDS = [f.name for f in FIELDS if f.public]
 
 
 def post_many(client, count, **fields):

@@ -5,7 +5,7 @@
   "use strict";
   var section = document.getElementById("comments");
   var form = document.getElementById("commentform");
-  if (!section || !window.fetch || !window.JSON) return;
+  if (!section || !window.fetch) return;
 
   var api = section.getAttribute("data-api");
   var thread = section.getAttribute("data-thread");
