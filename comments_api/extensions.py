@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from flask import Flask, current_app
 
 from .bake.manifest import Manifest, ManifestCache
-from .settings import ConfigError
+from .setting_readers import ConfigError
 from .store.engine import Database
 from .web.ratelimit import RateLimiter
 

@@ -21,6 +21,10 @@ from sqlalchemy.exc import ArgumentError
 MODERATION_MODES = ("first-time", "all", "none")
 
 
+class ConfigError(ValueError):
+    """A setting has a value the service cannot use."""
+
+
 def as_text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"must be text, got {type(value).__name__}")

@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import setting_readers as read
+from .bake.page_update import update_page
+from .setting_readers import ConfigError
 
 __all__ = ["SETTINGS", "ConfigError", "load_config"]
 
 INSTANCE_DIR = "instance"
-
-
-class ConfigError(ValueError):
-    """A setting has a value the service cannot use."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +88,7 @@ SETTINGS: tuple[Setting, ...] = (
             "how long the author may edit or delete a new comment; `0` turns editing off"),
     Setting("COMMENTS_DB_TIMEOUT", 10.0, read.seconds, "`10`",
             "seconds to wait for a locked database before answering 503 with `Retry-After`"),
-    Setting("COMMENTS_ON_PUBLISH", "comments_api.bake.page_update:update_page", read.hook,
+    Setting("COMMENTS_ON_PUBLISH", update_page, read.hook,
             "`comments_api.bake.page_update:update_page`",
             "`module:function` called as `function(app, thread)` after a thread's published "
             "comments change (also a callable in `config`); the default brings the article's "

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from comments_api import create_app
 from comments_api.bake.manifest import parse_manifest
 from tests.conftest import ROOT, build_site
+from tests.support import LIMITS_OFF, MODERATION_OFF
 
 ARTICLE = """\
     Title: {title}
@@ -51,9 +52,8 @@ def built(tmp_path_factory):
             "COMMENTS_MANIFEST": output / "comments/threads.json",
             "COMMENTS_SITE_URL": "http://127.0.0.1:8000",
             "COMMENTS_SECRET_KEY": "build-test-secret-0123456789",
-            "COMMENTS_MODERATION": "none",
-            "COMMENTS_RATE_LIMIT": "off",
-            "COMMENTS_FLOOD_SECONDS": 0,
+            **MODERATION_OFF,
+            **LIMITS_OFF,
             "COMMENTS_ON_PUBLISH": "off",
         }
     )

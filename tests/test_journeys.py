@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from playwright.sync_api import Page, expect
 
 from tests.conftest import ROOT, build_site
-from tests.live_site import start_live_site
+from tests.support import start_live_site
 
 pytestmark = pytest.mark.browser
 HAMA = "rebels-capture-hama"

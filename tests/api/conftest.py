@@ -12,7 +12,17 @@ from typing import Any
 import pytest
 
 from comments_api import create_app
-from tests.api.support import SECRET, SITE, LiveServer, PostgresCluster, pg_bin, write_manifest
+from tests.support import (
+    LIMITS_OFF,
+    MODERATION_OFF,
+    SECRET,
+    SITE,
+    Clock,
+    LiveServer,
+    PostgresCluster,
+    pg_bin,
+    write_manifest,
+)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -48,10 +58,15 @@ def settings(manifest, database_url) -> dict[str, Any]:
         "COMMENTS_MANIFEST": manifest,
         "COMMENTS_SITE_DIR": manifest.parent.parent,
         "COMMENTS_SITE_URL": SITE,
-        "COMMENTS_RATE_LIMIT": "off",
-        "COMMENTS_FLOOD_SECONDS": 0,
-        "COMMENTS_MODERATION": "none",
+        **LIMITS_OFF,
+        **MODERATION_OFF,
     }
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Return a clock to give an app as CLOCK=clock."""
+    return Clock()
 
 
 @pytest.fixture

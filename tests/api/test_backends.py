@@ -14,7 +14,7 @@ from comments_api.actions.editor import delete, set_status
 from comments_api.extensions import get_db
 from comments_api.store import queries
 from comments_api.store.queries import read_published
-from tests.api.support import EMAIL, SECRET, SITE, THREAD, comment, run_flask
+from tests.support import EMAIL, LIMITS_OFF, SECRET, SITE, THREAD, comment, run_flask
 
 
 @pytest.fixture
@@ -25,8 +25,7 @@ def store_app(any_database_url, manifest):
             "COMMENTS_DATABASE_URL": any_database_url,
             "COMMENTS_MANIFEST": manifest,
             "COMMENTS_SITE_URL": SITE,
-            "COMMENTS_RATE_LIMIT": "off",
-            "COMMENTS_FLOOD_SECONDS": 0,
+            **LIMITS_OFF,
             "COMMENTS_MODERATION": "first-time",
         }
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.api.support import EMAIL, SECRET, THREAD, comment, run_flask
+from tests.support import EMAIL, SECRET, THREAD, comment, run_flask
 
 EDITOR_KEYS = [
     "id", "thread", "parent", "status", "author", "email", "url", "created", "body", "body_html",

@@ -14,7 +14,7 @@ from comments_api.core.rendering import render_body
 from comments_api.core.tokens import check_token
 from comments_api.extensions import get_db
 from comments_api.store import queries
-from tests.api.support import SECRET, Gunicorn, load_settings, post_burst
+from tests.support import SECRET, Gunicorn, load_settings, post_burst
 
 CLIENTS, PER_CLIENT, WORKERS = 8, 250, 4
 

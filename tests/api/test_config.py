@@ -14,7 +14,7 @@ from comments_api.bake.manifest import ManifestCache, ManifestError, article_pat
 from comments_api.core.client import client_address
 from comments_api.core.keys import load_or_create_secret
 from comments_api.settings import ConfigError, load_config
-from tests.api.support import write_manifest
+from tests.support import write_manifest
 
 
 def test_default_publish_hook_refreshes_the_static_page():

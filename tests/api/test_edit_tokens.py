@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from comments_api.core.tokens import TokenError, check_token, make_token
-from tests.api.support import SECRET, SITE, THREAD, comment
+from tests.support import SECRET, SITE, THREAD, comment
 
 
 def bearer(token):

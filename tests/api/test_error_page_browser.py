@@ -10,7 +10,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from comments_api.web.site import create_site_app
-from tests.api.support import ROOT, SECRET, THREAD, LiveServer, write_manifest
+from tests.support import (
+    LIMITS_OFF,
+    MODERATION_OFF,
+    ROOT,
+    SECRET,
+    THREAD,
+    LiveServer,
+    write_manifest,
+)
 
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
 FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Hama</title>
@@ -37,9 +45,8 @@ def site_url(tmp_path) -> str:
     config = {
         "COMMENTS_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
         "COMMENTS_SECRET_KEY": SECRET,
-        "COMMENTS_RATE_LIMIT": "off",
-        "COMMENTS_FLOOD_SECONDS": 0,
-        "COMMENTS_MODERATION": "none",
+        **LIMITS_OFF,
+        **MODERATION_OFF,
     }
     with LiveServer(create_site_app(Path(output), config)) as server:
         yield server.url

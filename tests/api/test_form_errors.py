@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.api.support import EMAIL, THREAD, comment
+from tests.support import EMAIL, THREAD, comment
 
 
 def test_form_error_page_shows_each_error_at_its_field_and_gives_back_the_text(client):

@@ -13,8 +13,10 @@ from bs4 import BeautifulSoup
 
 from comments_api.store.queries import read_published
 from comments_api.web.site import create_site_app
-from tests.api.support import (
+from tests.support import (
     EMAIL,
+    LIMITS_OFF,
+    MODERATION_OFF,
     SECRET,
     THREAD,
     Gunicorn,
@@ -46,9 +48,8 @@ def server(request, tmp_path_factory):
     settings = {
         "COMMENTS_DATABASE_URL": db,
         "COMMENTS_SECRET_KEY": SECRET,
-        "COMMENTS_RATE_LIMIT": "off",
-        "COMMENTS_FLOOD_SECONDS": "0",
-        "COMMENTS_MODERATION": "none",
+        **LIMITS_OFF,
+        **MODERATION_OFF,
         "COMMENTS_MAX_REQUEST_BYTES": str(LIMIT),
         "COMMENTS_SITE_DIR": str(output),
     }

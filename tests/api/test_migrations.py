@@ -17,9 +17,7 @@ def columns_and_indexes(conn) -> tuple[dict, set]:
 
 
 @pytest.mark.parametrize("start", range(len(MIGRATIONS) + 1))
-def test_a_store_at_every_past_version_migrates_to_the_table_the_code_uses(
-    any_database_url, start
-):
+def test_a_store_at_every_past_version_migrates_to_the_table_the_code_uses(any_database_url, start):
     if path := sqlite_path(any_database_url):
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(any_database_url, timeout=10)
@@ -52,7 +50,9 @@ def test_a_store_newer_than_the_code_is_refused(tmp_path):
         with engine.connect().execution_options(write=True) as conn, conn.begin():
             migrate(conn)
             conn.execute(
-                text("INSERT INTO comments_schema (version, applied) VALUES (:v, CURRENT_TIMESTAMP)"),
+                text(
+                    "INSERT INTO comments_schema (version, applied) VALUES (:v, CURRENT_TIMESTAMP)"
+                ),
                 {"v": len(MIGRATIONS) + 1},
             )
         with engine.connect() as conn, conn.begin(), pytest.raises(SchemaError):

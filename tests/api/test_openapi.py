@@ -7,7 +7,7 @@ import re
 import pytest
 
 from comments_api.web.openapi import document
-from tests.api.support import THREAD, comment
+from tests.support import THREAD, comment
 
 TYPES = {
     "object": dict, "array": list, "string": str, "integer": int, "number": (int, float),

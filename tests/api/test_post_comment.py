@@ -9,7 +9,7 @@ import pytest
 
 from comments_api.extensions import get_db
 from comments_api.store import queries
-from tests.api.support import EMAIL, SITE, THREAD, comment, write_manifest
+from tests.support import EMAIL, SITE, THREAD, comment, write_manifest
 
 CREATED_KEYS = {
     "id", "parent", "author", "url", "body_html", "created", "avatar",

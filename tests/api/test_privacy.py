@@ -10,7 +10,7 @@ from comments_api.core.keys import avatar_hash
 from comments_api.extensions import get_db
 from comments_api.store import queries
 from comments_api.store.engine import sqlite_path
-from tests.api.support import EMAIL, SECRET, THREAD, comment
+from tests.support import EMAIL, SECRET, THREAD, comment
 
 IP = "198.51.100.23"
 OTHER = "Second.Reader@Example.org"

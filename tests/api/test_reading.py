@@ -9,7 +9,7 @@ import pytest
 from comments_api.actions.editor import delete, set_status
 from comments_api.core.avatars import identicon_svg
 from comments_api.fields import FIELDS
-from tests.api.support import THREAD, comment
+from tests.support import THREAD, comment
 
 PUBLIC_FIELDS = [f.name for f in FIELDS if f.public]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 
 from comments_api.actions.editor import set_status
-from tests.api.support import THREAD, comment
+from tests.support import THREAD, comment
 
 
 def test_reply_page_holds_the_form_with_the_parent_and_a_cancel_link(client):

@@ -10,7 +10,15 @@ import pytest
 from werkzeug.test import Client
 
 from comments_api.web.site import content_type, create_site_app
-from tests.api.support import SECRET, THREAD, LiveServer, comment, write_manifest
+from tests.support import (
+    LIMITS_OFF,
+    MODERATION_OFF,
+    SECRET,
+    THREAD,
+    LiveServer,
+    comment,
+    write_manifest,
+)
 
 
 @pytest.fixture
@@ -37,9 +45,8 @@ def site(output, tmp_path):
     config = {
         "COMMENTS_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
         "COMMENTS_SECRET_KEY": SECRET,
-        "COMMENTS_RATE_LIMIT": "off",
-        "COMMENTS_FLOOD_SECONDS": 0,
-        "COMMENTS_MODERATION": "none",
+        **LIMITS_OFF,
+        **MODERATION_OFF,
     }
     return create_site_app(output, config)
 

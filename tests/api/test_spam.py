@@ -8,7 +8,7 @@ from comments_api.actions.editor import set_status
 from comments_api.core.moderation import Policy, decide_status, status_after_edit
 from comments_api.extensions import get_db
 from comments_api.store import queries
-from tests.api.support import comment
+from tests.support import comment
 
 
 def post(client, address="198.51.100.7", headers=None, **fields):

@@ -11,7 +11,7 @@ from comments_api.core.validation import (
     is_blank,
     validate_comment,
 )
-from tests.api.support import comment
+from tests.support import comment
 
 SCHEME = "Use a web address starting with http:// or https://."
 CHARS = "A web address cannot contain spaces, quotes or angle brackets."

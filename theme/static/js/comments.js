@@ -241,7 +241,9 @@
     var data = {};
     for (var i = 0; i < form.elements.length; i++) {
       var el = form.elements[i];
-      if (el.name && el.type !== "checkbox" && el.type !== "submit") data[el.name] = el.value;
+      /* Every named field of the form goes, as a plain post would send it. */
+      if (!el.name || el.type === "submit" || (el.type === "checkbox" && !el.checked)) continue;
+      data[el.name] = el.value;
     }
     var button = document.getElementById("comment-submit");
     button.disabled = true;

@@ -1,4 +1,5 @@
-"""Helpers for the comment service tests: manifests, submissions, servers, child processes."""
+"""The tests' one support module: manifests, submissions, the limits-off settings, a clock,
+free ports, live servers (threaded, gunicorn, PostgreSQL) and child processes."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import make_server
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SECRET = "a-test-secret-key-of-some-length"
 SITE = "http://127.0.0.1:8000"
 EMAIL = "reader.private+tag@example.org"
@@ -50,16 +53,36 @@ def comment(**fields: Any) -> dict[str, Any]:
     return data
 
 
+# Tests and load runs turn these off unless they test them; the service's defaults stay safe.
+LIMITS_OFF = {"COMMENTS_RATE_LIMIT": "off", "COMMENTS_FLOOD_SECONDS": "0"}
+MODERATION_OFF = {"COMMENTS_MODERATION": "none"}
+
+
 def load_settings(database_url: str, manifest: Path) -> dict[str, str]:
     """Return service settings for load runs: every limit and moderation off."""
     return {
         "COMMENTS_DATABASE_URL": database_url,
         "COMMENTS_SECRET_KEY": SECRET,
         "COMMENTS_MANIFEST": str(manifest),
-        "COMMENTS_RATE_LIMIT": "off",
-        "COMMENTS_FLOOD_SECONDS": "0",
-        "COMMENTS_MODERATION": "none",
+        "COMMENTS_SITE_DIR": str(manifest.parent.parent),
+        **LIMITS_OFF,
+        **MODERATION_OFF,
     }
+
+
+class Clock:
+    """A clock the service reads through config["CLOCK"]; tests move it instead of sleeping."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.moment = start or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        """Return the clock's time."""
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock forward, e.g. advance(seconds=2)."""
+        self.moment += timedelta(**delta)
 
 
 def free_port() -> int:
@@ -295,3 +318,63 @@ class PostgresCluster:
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
+
+
+@dataclass
+class LiveSite:
+    """A built site and its comment service, served over HTTP on 127.0.0.1."""
+
+    url: str
+    output: Path
+    env: dict[str, str]
+    server: object = None
+    thread: threading.Thread | None = None
+    responses: list[str] = field(default_factory=list)
+
+    def editor(self, *args: str, **env: str) -> subprocess.CompletedProcess:
+        """Run the editors' CLI (`flask --app comments_api comments ...`) against this site."""
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "comments_api", "comments", *args],
+            cwd=ROOT,
+            env={**os.environ, **self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return result
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+def start_live_site(tmp: Path, build, **service) -> LiveSite:
+    """Build the sample site for a free port and serve it with the comment service."""
+    from comments_api.web.site import create_site_app
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    database = f"sqlite:///{tmp / 'comments.db'}"
+    output = build(tmp / "output", SITEURL=url, COMMENTS_DATABASE_URL=database)
+    env = {
+        "COMMENTS_DATABASE_URL": database,
+        "COMMENTS_MANIFEST": str(output / "comments" / "threads.json"),
+        "COMMENTS_SITE_DIR": str(output),
+        "COMMENTS_SITE_URL": url,
+        "COMMENTS_SECRET_KEY": "journey-secret-key-0123456789",
+        **LIMITS_OFF,
+        **service,
+    }
+    os.environ.update(env)
+    try:
+        app = create_site_app(output)
+    finally:
+        for name in env:
+            os.environ.pop(name, None)
+    site = LiveSite(url, output, env)
+    site.server = make_server("127.0.0.1", port, app, threaded=True)
+    site.thread = threading.Thread(target=site.server.serve_forever, daemon=True)
+    site.thread.start()
+    return site
