@@ -29,11 +29,13 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
 	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.txt \
 		|| $(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e . \
+		|| $(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
 html: $(STAMP)
@@ -73,7 +75,7 @@ $(NODE_AUDIT): bench/package.json bench/package-lock.json
 test: $(STAMP) $(NODE_TESTS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest $(PYTESTOPTS)
+	chromium="$$($(BIN)/python tests/find_browser.py)" && CHROMIUM_PATH="$$chromium" $(BIN)/pytest $(PYTESTOPTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -87,5 +89,6 @@ audit: html $(NODE_AUDIT)
 	$(BIN)/python bench/audit.py --output $(OUTPUT)
 
 bench: $(STAMP)
+	$(BIN)/pytest -q -m slow tests
 	$(BIN)/python bench/build_times.py
 	@for script in bench/*/bench.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

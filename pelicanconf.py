@@ -22,7 +22,10 @@ DEFAULT_DATE_FORMAT = "%-d %B %Y"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
 # An explicit list turns off auto-discovery of installed plugins; they run in this order.
-PLUGINS = ["check_also", "comments", "sitemap"]
+# check_also goes by its installed name: the editable install `make` does is not among the
+# namespace plugins Pelican lists, so a plain "check_also" would load plugins/check_also a
+# second time, as another module. comments and sitemap are this site's own, in plugins/.
+PLUGINS = ["pelican.plugins.check_also", "comments", "sitemap"]
 
 # Drafts and articles dated in the future are never written to the output folder.
 WITH_FUTURE_DATES = False

@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 import re
 
+from pelican.plugins.check_also.settings import NUMBERS
+
 from comments_api.settings import SETTINGS, readme_rows
-from plugins.check_also.settings import NUMBERS
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -38,7 +38,7 @@ def log(message: str) -> None:
 def project_plugins() -> list[str]:
     """Return PLUGINS of the project's pelicanconf.py."""
     namespace: dict = {}
-    exec((ROOT / "pelicanconf.py").read_text(encoding="utf-8"), namespace)  # noqa: S102
+    exec((ROOT / "pelicanconf.py").read_text(encoding="utf-8"), namespace)
     return list(namespace["PLUGINS"])
 
 
@@ -66,7 +66,7 @@ def build(python: Path, site: Path, plugins: list[str], **extra) -> dict:
 
 def variants(plugins: list[str], which: list[str]) -> dict[str, tuple[Path, list[str], dict]]:
     """Return name -> (interpreter, PLUGINS, extra settings) of each compared build."""
-    base = [p for p in plugins if p != "check_also"]
+    base = without_ranker(plugins)
     out = {}
     if "check_also" in which:
         out["check_also"] = (OURS, plugins, {})

@@ -13,12 +13,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parents[1] / "plugins"))
 
-from check_also.ranking import Doc, Params, rank_related  # noqa: E402
-from check_also.text import Tokeniser  # noqa: E402
 from corpus import load_bbc, synthetic  # noqa: E402
 from memory import peak_mib  # noqa: E402
+from pelican.plugins.check_also.ranking import Doc, Params, rank_related  # noqa: E402
+from pelican.plugins.check_also.text import Tokeniser  # noqa: E402
 
 
 def main() -> None:

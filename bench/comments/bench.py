@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from comments_api import create_app  # noqa: E402
 from comments_api.extensions import get_db  # noqa: E402
 from comments_api.store import queries  # noqa: E402
-from tests.api.support import (  # noqa: E402
+from tests.support import (  # noqa: E402
     THREAD,
     Gunicorn,
     PostgresCluster,

@@ -26,6 +26,7 @@ def run_load(base: str) -> tuple[list[dict], float]:
     return [r for batch in batches for r in batch], time.perf_counter() - started
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )

@@ -7,10 +7,10 @@ import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
-from check_also.ranking import Doc
-from check_also.text import term_vector
 from pelican import Pelican
 from pelican.log import LimitFilter
+from pelican.plugins.check_also.ranking import Doc
+from pelican.plugins.check_also.text import term_vector
 from pelican.settings import read_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ class LogRecorder(logging.Handler):
     def __init__(self):
         super().__init__()
         self.messages: list[str] = []
-        self._logger = logging.getLogger("check_also")
+        self._logger = logging.getLogger("pelican.plugins.check_also")
 
     def emit(self, record):
         self.messages.append(record.getMessage())
@@ -73,7 +73,7 @@ def build(content: Path, output: Path, **override) -> Pelican:
             "PATH": str(content),
             "OUTPUT_PATH": str(output),
             "CACHE_PATH": str(output.parent / "cache"),
-            "PLUGINS": ["check_also"],
+            "PLUGINS": ["pelican.plugins.check_also"],
             "ARTICLE_PATHS": [""],
             "PAGE_PATHS": [],
             "STATIC_PATHS": [],

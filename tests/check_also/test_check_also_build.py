@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from check_also import CheckAlso, CheckAlsoSettingError
 from pelican import signals
+from pelican.plugins.check_also import CheckAlso, CheckAlsoSettingError
 
 from tests.check_also.support import ROOT, LogRecorder, build, write_article
 
@@ -221,7 +221,7 @@ def test_cached_build_with_nothing_changed_loads_neither_numpy_nor_scipy(tmp_pat
         "PATH": str(content),
         "OUTPUT_PATH": str(tmp_path / "output"),
         "CACHE_PATH": str(tmp_path / "cache"),
-        "PLUGINS": ["check_also"],
+        "PLUGINS": ["pelican.plugins.check_also"],
         "ARTICLE_PATHS": [""],
         "PAGE_PATHS": [],
         "STATIC_PATHS": [],
@@ -236,7 +236,8 @@ def test_cached_build_with_nothing_changed_loads_neither_numpy_nor_scipy(tmp_pat
         from pelican import Pelican
         from pelican.settings import read_settings
         Pelican(read_settings("pelicanconf.py", override={settings!r})).run()
-        print(sorted(m for m in ("numpy", "scipy", "check_also.ranking") if m in sys.modules))
+        heavy = ("numpy", "scipy", "pelican.plugins.check_also.ranking")
+        print(sorted(m for m in heavy if m in sys.modules))
         """
     )
     done = subprocess.run(

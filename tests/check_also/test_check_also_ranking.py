@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from check_also.ranking import Params, rank_related
+from pelican.plugins.check_also.ranking import Params, rank_related
 
 from tests.check_also.support import day, doc
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from check_also.settings import CheckAlsoSettingError, read_config
-from check_also.text import ENGLISH_STOP_WORDS
+from pelican.plugins.check_also.settings import CheckAlsoSettingError, read_config
+from pelican.plugins.check_also.text import ENGLISH_STOP_WORDS
 
 
 def test_defaults():

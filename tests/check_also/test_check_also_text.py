@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from check_also.text import strip_html, teaser, tokenize
+from pelican.plugins.check_also.text import strip_html, teaser, tokenize
 
 
 def test_words_are_case_folded_and_english_stop_words_dropped():

@@ -5,10 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from check_also.cache import ResultCache, content_hash
-from check_also.text import term_vector
-from check_also.vector_cache import VectorCache
-from check_also.vectors import candidates, prune, top_in_rows, topic_vectors, weighted_matrix
+from pelican.plugins.check_also.cache import ResultCache, content_hash
+from pelican.plugins.check_also.text import term_vector
+from pelican.plugins.check_also.vector_cache import VectorCache
+from pelican.plugins.check_also.vectors import (
+    candidates,
+    prune,
+    top_in_rows,
+    topic_vectors,
+    weighted_matrix,
+)
 
 
 def test_top_in_rows_keeps_the_largest_of_each_row():
