@@ -14,6 +14,7 @@ from comments_api.actions.editor import delete, set_status
 from comments_api.extensions import get_db
 from comments_api.store import queries
 from comments_api.store.queries import read_published
+from comments_api.store.schema import MIGRATIONS
 from tests.support import EMAIL, LIMITS_OFF, SECRET, SITE, THREAD, comment, run_flask
 
 
@@ -37,7 +38,9 @@ def test_new_store_gets_its_schema_on_first_use(store_app):
     client = store_app.test_client()
     assert client.get("/api/health").get_json()["database"] == "ok"
     with get_db(store_app).read() as conn:
-        assert conn.execute(text("SELECT max(version) FROM comments_schema")).scalar() == 1
+        assert conn.execute(text("SELECT max(version) FROM comments_schema")).scalar() == len(
+            MIGRATIONS
+        )
 
 
 def test_post_moderate_reply_list_and_read_published(store_app, any_database_url):
@@ -130,7 +133,9 @@ def test_concurrent_first_use_creates_the_schema_once(any_database_url, manifest
     assert errors == []
     assert statuses == [201] * 6
     with get_db(apps[0]).read() as conn:
-        assert conn.execute(text("SELECT count(*) FROM comments_schema")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM comments_schema")).scalar() == len(
+            MIGRATIONS
+        )
     for app in apps:
         get_db(app).dispose()
 
