@@ -10,6 +10,8 @@ CONTENT ?= content
 OUTPUT ?= output
 PELICAN := $(BIN)/pelican
 PELICANOPTS ?=
+# The load runs (marked slow) belong to `make bench`; PYTESTOPTS= runs everything.
+PYTESTOPTS ?= -m "not slow"
 NODE_TESTS := tests/node_modules/.installed
 NODE_AUDIT := bench/node_modules/.installed
 
@@ -25,7 +27,7 @@ help:
 	@echo "make publish    build for production with publishconf.py (absolute URLs)"
 	@echo "make newpost TITLE=\"...\"   write a new Markdown article and print its path"
 	@echo "make audit      Lighthouse scores and page weights of the built site"
-	@echo "make bench      benchmarks (ranking quality and speed, build times, comment load)"
+	@echo "make bench      benchmarks and load runs (ranking, build times, comment load, slow tests)"
 
 setup: $(STAMP)
 

@@ -70,6 +70,7 @@ ERROR = {
     },
 }
 ID = {"name": "comment_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+THREAD = {"name": "thread", "in": "path", "required": True, "schema": {"type": "string"}}
 BEARER = [{"editToken": []}, {"editCookie": []}]
 
 
@@ -141,8 +142,7 @@ def _paths() -> dict[str, Any]:
                 "summary": "Published comments of a thread, oldest first",
                 "operationId": "listComments",
                 "parameters": [
-                    {"name": "thread", "in": "path", "required": True,
-                     "schema": {"type": "string"}},
+                    THREAD,
                     {"name": "limit", "in": "query",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
                     {"name": "after", "in": "query", "description": "A comment id.",
@@ -166,8 +166,7 @@ def _paths() -> dict[str, Any]:
                 "summary": "HTML page: the comment form set to reply to a comment",
                 "operationId": "replyForm",
                 "parameters": [
-                    {"name": "thread", "in": "path", "required": True,
-                     "schema": {"type": "string"}},
+                    THREAD,
                     {"name": "parent", "in": "query", "required": True,
                      "schema": {"type": "integer"}},
                 ],
