@@ -272,3 +272,11 @@ def test_make_newpost_writes_an_article_that_builds(tmp_path):
         "html.parser",
     )
     assert text(soup.find("h1")) == "Harbour lights return to Port Alden"
+
+
+def test_nothing_in_the_output_names_a_folder_of_the_build_machine(site):
+    folders = {str(ROOT), str(site), str(site.parent), str(Path.home())}
+    for path in site.rglob("*"):
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", "replace")
+            assert not [f for f in folders if f in text], path
