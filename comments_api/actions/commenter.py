@@ -12,9 +12,15 @@ from flask import Flask
 from ..bake.manifest import Thread
 from ..core.errors import ApiError
 from ..core.keys import avatar_hash
-from ..core.moderation import PUBLISHED, SPAM, Policy, decide_status, status_after_edit
+from ..core.moderation import PENDING, PUBLISHED, SPAM, Policy, decide_status, status_after_edit
 from ..core.rendering import render_body
-from ..core.tokens import TokenError, check_token, make_token
+from ..core.tokens import (
+    TokenError,
+    check_token,
+    make_commenter_token,
+    make_token,
+    proves_commenter,
+)
 from ..core.validation import Submission, validate_comment
 from ..extensions import get_db, get_manifest, now
 from ..fields import EDITABLE, FIXED, LABELS, STORED_INPUTS, TEXT_KINDS
@@ -33,9 +39,12 @@ class Posted:
 
     row: dict[str, Any]
     status: str
-    token: str
-    edit_until: datetime
+    # None when the edit window is off: no edit token is handed out at all.
+    token: str | None
+    edit_until: datetime | None
     thread_url: str
+    # Proof for this browser's next comments that it posted as this email.
+    commenter_token: str
 
 
 def policy(app: Flask) -> Policy:
@@ -74,12 +83,24 @@ def _check_thread(app: Flask, submission: Submission, values: dict[str, Any]) ->
     return thread
 
 
-def create(app: Flask, submission: Submission, address_hash: str, values: dict) -> Posted:
+def create(
+    app: Flask,
+    submission: Submission,
+    address_hash: str,
+    values: dict,
+    commenter_token: str | None = None,
+) -> Posted:
     """Store a new comment and return it as stored.
 
     The parent, duplicate and flood checks and the insert run in one serialised
     transaction, so concurrent posts cannot both slip past a check, and the answer is
     built from this transaction's own insert.
+
+    No answer tells this client anything about other people's comments: a refusal (409
+    duplicate, 429 too fast) only ever concerns this client's own earlier posts. The same
+    text or a burst under the same email from elsewhere is held for an editor, which looks
+    like any first comment. Skipping moderation as a returning commenter needs the commenter
+    token this browser got with an earlier comment from that email, not the email alone.
 
     Raises:
         ApiError: 422 unknown thread or bad parent, 403 closed, 409 duplicate, 429 flood.
@@ -99,23 +120,32 @@ def create(app: Flask, submission: Submission, address_hash: str, values: dict) 
                     errors={"parent": "Reply to a published comment of this article."},
                     values=values,
                 )
-        if queries.is_duplicate(conn, thread.slug, email_key, submission["body"]):
+        body = submission["body"]
+        if queries.is_duplicate(conn, thread.slug, body, address_hash=address_hash):
             raise ApiError(409, "Duplicate comment: you have already said that.", values=values)
+        held = None
+        if queries.is_duplicate(conn, thread.slug, body, email_key=email_key):
+            held = "the same text came from this email before"
         if flood:
-            latest = queries.latest_since(
-                conn, moment - timedelta(seconds=flood), address_hash, email_key
-            )
+            since = moment - timedelta(seconds=flood)
+            latest = queries.latest_since(conn, since, address_hash=address_hash)
             if latest is not None:
                 wait = max(1, int((latest + timedelta(seconds=flood) - moment).total_seconds()) + 1)
                 raise ApiError(
                     429, FLOOD_MESSAGE, headers={"Retry-After": str(wait)}, values=values
                 )
+            if queries.latest_since(conn, since, email_key=email_key) is not None:
+                held = held or "this email posted moments ago from elsewhere"
+        secret = app.config["COMMENTS_SECRET_KEY"]
+        proven = proves_commenter(secret, commenter_token, email_key)
         status, reason = decide_status(
             policy(app),
-            body=submission["body"],
-            returning=queries.has_published(conn, email_key),
+            body=body,
+            returning=proven and queries.has_published(conn, email_key),
             **_screened(submission),
         )
+        if held and status == PUBLISHED:
+            status, reason = PENDING, held
         row = {
             **submission,
             "status": status,
@@ -124,7 +154,7 @@ def create(app: Flask, submission: Submission, address_hash: str, values: dict) 
             "created": moment,
             "modified": None,
             "address_hash": address_hash,
-            "avatar": avatar_hash(app.config["COMMENTS_SECRET_KEY"], email_key),
+            "avatar": avatar_hash(secret, email_key),
         }
         row["id"] = queries.insert_comment(conn, row)
     log.info(
@@ -136,9 +166,10 @@ def create(app: Flask, submission: Submission, address_hash: str, values: dict) 
     return Posted(
         row=row,
         status=public_status(status),
-        token=make_token(app.config["COMMENTS_SECRET_KEY"], row["id"], moment),
-        edit_until=moment + timedelta(seconds=edit_seconds),
+        token=make_token(secret, row["id"], moment) if edit_seconds else None,
+        edit_until=moment + timedelta(seconds=edit_seconds) if edit_seconds else None,
         thread_url=thread.url,
+        commenter_token=make_commenter_token(secret, email_key),
     )
 
 
@@ -187,9 +218,14 @@ def edit(app: Flask, comment_id: int, token: str | None, changes: dict[str, Any]
         if errors:
             raise ApiError(422, "The comment was not changed.", errors=errors)
         fields = {name: submission[name] for name in EDITABLE}
+        rules = policy(app)
         status = status_after_edit(
-            policy(app), row["status"], body=submission["body"], **_screened(submission)
+            rules, row["status"], body=submission["body"], **_screened(submission)
         )
+        if status == PUBLISHED and rules.moderation != "none":
+            # A published comment was let through by an editor or by the rules; its new text
+            # has not been, so it waits for an editor again.
+            status = PENDING
         update = {
             **fields,
             "body_html": render_body(submission["body"]),

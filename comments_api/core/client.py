@@ -15,8 +15,9 @@ def _parse(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
         return None
 
 
-def _trusted(address: str, networks: Sequence[Network]) -> bool:
-    parsed = _parse(address)
+def is_trusted(address: str | None, networks: Sequence[Network]) -> bool:
+    """Return True when `address` is one of the trusted proxies."""
+    parsed = _parse(address or "")
     return parsed is not None and any(parsed in network for network in networks)
 
 
@@ -27,12 +28,12 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted: Sequenc
     anything a client writes into the header itself sits to the left of that and is ignored.
     """
     address = peer or "unknown"
-    if not trusted or not forwarded_for or not _trusted(address, trusted):
+    if not trusted or not forwarded_for or not is_trusted(address, trusted):
         return address
     for hop in reversed([h.strip() for h in forwarded_for.split(",")]):
         if _parse(hop) is None:
             return address
         address = hop
-        if not _trusted(hop, trusted):
+        if not is_trusted(hop, trusted):
             return hop
     return address

@@ -1,12 +1,17 @@
-"""Signed edit tokens: proof, for a short time, that a client wrote a comment."""
+"""Signed tokens: proof, for a short time, that a client wrote a comment (edit tokens), and
+proof that a browser posted as an email address before (commenter tokens)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from hmac import compare_digest
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from .keys import keyed_hash
+
 SALT = "comment-edit"
+COMMENTER_SALT = "commenter"
 
 
 class TokenError(ValueError):
@@ -47,5 +52,26 @@ def check_token(
     # The creation time pins the token to this very comment, even if an id came back.
     if data != [comment_id, created.timestamp()]:
         raise TokenError("Only the author may change this comment.")
-    if (now - created).total_seconds() > max_age:
+    if max_age <= 0 or (now - created).total_seconds() > max_age:
         raise TokenError("The time to change this comment has passed.")
+
+
+def make_commenter_token(secret: str, email_key: str) -> str:
+    """Return a token that this browser posted as `email_key` (it holds a keyed hash, not the
+    address)."""
+    return URLSafeSerializer(secret, salt=COMMENTER_SALT).dumps(
+        keyed_hash(secret, "commenter", email_key)
+    )
+
+
+def proves_commenter(secret: str, token: str | None, email_key: str) -> bool:
+    """Return True when `token` was handed out with an earlier comment from `email_key`."""
+    if not token:
+        return False
+    try:
+        held = URLSafeSerializer(secret, salt=COMMENTER_SALT).loads(token)
+    except BadSignature:
+        return False
+    return isinstance(held, str) and compare_digest(
+        held, keyed_hash(secret, "commenter", email_key)
+    )

@@ -41,22 +41,39 @@ def get_published(conn: Connection, comment_id: int) -> dict[str, Any] | None:
     return _with_shown_parents(conn, [row])[0]
 
 
-def is_duplicate(conn: Connection, thread: str, email_key: str, body: str) -> bool:
-    """Return True when this email already left this exact comment on this thread."""
-    query = select(comments.c.id).where(
-        comments.c.thread == thread, comments.c.email_key == email_key, comments.c.body == body
-    )
+def is_duplicate(
+    conn: Connection,
+    thread: str,
+    body: str,
+    *,
+    address_hash: str | None = None,
+    email_key: str | None = None,
+) -> bool:
+    """Return True when this client (or this email) already left this exact text on this thread."""
+    who = comments.c.address_hash == address_hash if address_hash else None
+    if email_key:
+        who = (
+            comments.c.email_key == email_key
+            if who is None
+            else who | (comments.c.email_key == email_key)
+        )
+    query = select(comments.c.id).where(comments.c.thread == thread, comments.c.body == body, who)
     return conn.execute(query.limit(1)).first() is not None
 
 
 def latest_since(
-    conn: Connection, since: datetime, address_hash: str, email_key: str
+    conn: Connection,
+    since: datetime,
+    *,
+    address_hash: str | None = None,
+    email_key: str | None = None,
 ) -> datetime | None:
-    """Return when the newest comment after `since` from this address or email was stored."""
-    query = select(func.max(comments.c.created)).where(
-        comments.c.created > since,
-        (comments.c.address_hash == address_hash) | (comments.c.email_key == email_key),
-    )
+    """Return when the newest comment after `since` from this client (or email) was stored."""
+    if address_hash:
+        who = comments.c.address_hash == address_hash
+    else:
+        who = comments.c.email_key == email_key
+    query = select(func.max(comments.c.created)).where(comments.c.created > since, who)
     return comments.c.created.type.process_result_value(conn.scalar(query), conn.dialect)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from ..core.errors import ApiError
-from ..extensions import get_manifest
+from ..extensions import get_manifest, now
 from ..store.schema import SchemaError
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,11 @@ def _render_page(error: ApiError) -> str:
     from .forms import render_form_page
 
     thread = get_manifest().threads.get(str(error.values.get("thread") or ""))
-    show_form = error.status in (409, 422, 429) and thread is not None
+    # The form comes back wherever posting again can work; elsewhere the page still gives
+    # back what was typed (never the email), so nothing is lost.
+    show_form = error.status in (400, 409, 422, 429) and thread is not None
+    if show_form and not thread.is_open(now()):
+        show_form = False
     return render_form_page(
         "pages/comment_error.html" if show_form else "pages/error.html",
         thread,

@@ -48,7 +48,8 @@ STATUS = {"type": "string", "enum": ["published", "pending"]}
 CREATED = {
     "allOf": [_ref("Comment")],
     "type": "object",
-    "required": ["status", "edit_token", "edit_until"],
+    # The edit token and its end are left out when COMMENTS_EDIT_SECONDS is 0.
+    "required": ["status"],
     "properties": {
         "status": STATUS,
         "edit_token": {"type": "string", "description": "Bearer token for PATCH and DELETE."},

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, request
 
 from ..actions import commenter
 from ..bake.manifest import article_path
-from ..core.client import client_address
+from ..core.client import client_address, is_trusted
 from ..core.errors import ApiError
 from ..core.keys import address_hash
 from ..core.validation import validate_comment
@@ -19,6 +19,9 @@ from .payload import FORM, read_body
 log = logging.getLogger(__name__)
 bp = Blueprint("comments", __name__, url_prefix="/api")
 COOKIE = "comment_edit_{}"
+# The commenter token: this browser posted as an email before (see actions/commenter.py).
+COMMENTER_COOKIE = "commenter"
+COMMENTER_DAYS = 365
 
 
 def _client() -> str:
@@ -27,6 +30,23 @@ def _client() -> str:
         request.headers.get("X-Forwarded-For"),
         current_app.config["COMMENTS_TRUSTED_PROXIES"],
     )
+
+
+def _is_https() -> bool:
+    """Return True when the visitor's connection is https, also behind a trusted proxy."""
+    if request.is_secure or (site_url() or "").startswith("https://"):
+        return True
+    if not is_trusted(request.remote_addr, current_app.config["COMMENTS_TRUSTED_PROXIES"]):
+        return False
+    # The proxy next to us writes the last value; earlier ones came from the client.
+    return request.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip().lower() == "https"
+
+
+def _set_cookie(response: Response, name: str, value: str, max_age: int, path: str) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, path=path, secure=_is_https(), httponly=True,
+        samesite="Strict",
+    )  # fmt: skip
 
 
 def _token(comment_id: int) -> str | None:
@@ -43,7 +63,8 @@ def create_comment() -> Response:
     values = {k: v for k in ECHOED if isinstance(v := fields.get(k), str)}
     if fields.get(HONEYPOT) not in (None, ""):
         log.info("comments: refused a post with the honeypot field filled")
-        raise ApiError(400, "Your comment could not be posted.")
+        # A browser may have filled the trap itself: the person gets the text back.
+        raise ApiError(400, "Your comment could not be posted.", values=values)
     client = _client()
     limiter = get_limiter()
     if (wait := limiter.retry_after(client)) is not None:
@@ -57,33 +78,33 @@ def create_comment() -> Response:
     if errors:
         raise ApiError(422, "Please correct the marked fields.", errors=errors, values=values)
     secret = current_app.config["COMMENTS_SECRET_KEY"]
-    posted = commenter.create(current_app, submission, address_hash(secret, client), values)
+    posted = commenter.create(
+        current_app,
+        submission,
+        address_hash(secret, client),
+        values,
+        commenter_token=request.cookies.get(COMMENTER_COOKIE),
+    )
     limiter.hit(client)
     comment_id = posted.row["id"]
     if request.mimetype == FORM:
         anchor = f"comment-{comment_id}" if posted.status == "published" else "comment-pending"
         response = redirect(f"{article_path(site_url(), posted.thread_url)}#{anchor}", 303)
     else:
-        response = jsonify(
-            {
-                **public_view(posted.row),
-                "status": posted.status,
-                "edit_token": posted.token,
-                "edit_until": iso_time(posted.edit_until),
-            }
-        )
+        answer = {**public_view(posted.row), "status": posted.status}
+        if posted.token is not None:
+            answer.update(edit_token=posted.token, edit_until=iso_time(posted.edit_until))
+        response = jsonify(answer)
         response.status_code = 201
         response.headers["Location"] = f"{bp.url_prefix}/comments/{comment_id}"
-    if current_app.config["COMMENTS_EDIT_SECONDS"]:
-        response.set_cookie(
-            COOKIE.format(comment_id),
-            posted.token,
-            max_age=current_app.config["COMMENTS_EDIT_SECONDS"],
-            path=f"{bp.url_prefix}/comments/{comment_id}",
-            secure=request.is_secure,
-            httponly=True,
-            samesite="Strict",
-        )
+    if posted.token is not None:
+        path = f"{bp.url_prefix}/comments/{comment_id}"
+        seconds = current_app.config["COMMENTS_EDIT_SECONDS"]
+        _set_cookie(response, COOKIE.format(comment_id), posted.token, seconds, path)
+    days = COMMENTER_DAYS * 86400
+    _set_cookie(
+        response, COMMENTER_COOKIE, posted.commenter_token, days, f"{bp.url_prefix}/comments"
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

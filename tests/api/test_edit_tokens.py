@@ -133,10 +133,16 @@ def test_edit_after_the_window_answers_403(make_app, clock):
     assert answer.get_json()["error"] == "The time to change this comment has passed."
 
 
-def test_edit_window_zero_sets_no_cookie(make_app):
+def test_edit_window_zero_hands_out_no_edit_token_at_all(make_app):
     client = make_app(COMMENTS_EDIT_SECONDS=0).test_client()
     answer = client.post("/api/comments", json=comment())
-    assert "Set-Cookie" not in answer.headers
+    cookies = answer.headers.getlist("Set-Cookie")
+    assert not [c for c in cookies if c.startswith("comment_edit_")]
+    assert "edit_token" not in answer.get_json() and "edit_until" not in answer.get_json()
+    # A token made for it anyway (same second, same key) opens nothing either.
+    created = datetime.fromisoformat(answer.get_json()["created"])
+    with pytest.raises(TokenError, match="has passed"):
+        check_token(SECRET, make_token(SECRET, 1, created), 1, created, 0, created)
 
 
 def test_edit_publishes_change_through_the_hook(make_app):
