@@ -63,8 +63,7 @@ newpost: $(STAMP)
 
 serve: html
 	COMMENTS_SITE_URL=$(SITEURL) COMMENTS_SITE_DIR=$(abspath $(OUTPUT)) \
-		$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - \
-		'comments_api.web.site:create_site_app()'
+		$(BIN)/python -m comments_api.web.serve --host $(HOST) --port $(PORT)
 
 $(NODE_TESTS): tests/package.json tests/package-lock.json
 	npm ci --prefix tests --no-audit --no-fund --silent
