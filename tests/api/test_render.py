@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import markdown
 import pytest
 from bs4 import BeautifulSoup
 
-from comments_api.core.rendering import ALLOWED_TAGS, count_links, render_body, sanitize_html
+from comments_api.core import rendering
+from comments_api.core.rendering import (
+    ALLOWED_TAGS,
+    MAX_NESTING,
+    body_problem,
+    count_links,
+    render_body,
+    sanitize_html,
+)
 
 XSS_BODIES = [
     "<script>alert(1)</script>",
@@ -121,3 +130,79 @@ def test_sanitizer_alone_strips_what_markdown_might_let_through():
 )
 def test_count_links_counts_scheme_urls_and_bare_www_hosts(text, links):
     assert count_links(text) == links
+
+
+POISON = ["- " * 500 + "x", "1. " * 500 + "x", "\n".join("    " * i + "- x" for i in range(300))]
+
+
+@pytest.mark.parametrize("body", POISON)
+def test_deep_nesting_never_raises_nor_breaks_later_renders(body):
+    before = render_body("*after* the attack")
+    assert render_body(body).startswith("<p>")
+    # The same thread's converter renders the next comment as before (it used to stay broken).
+    assert render_body("*after* the attack") == before == "<p><em>after</em> the attack</p>"
+    assert body_problem(body).startswith("This comment is nested too deeply")
+
+
+def test_a_failing_conversion_throws_its_converter_away(monkeypatch):
+    def explode(self, source):
+        raise RuntimeError("boom")
+
+    rendering._render.cache_clear()
+    rendering._local.md = None
+    rendering._markdown("warm up")
+    monkeypatch.setattr(markdown.Markdown, "convert", explode)
+    body = "a body that fails"
+    assert render_body(body) == "<p>a body that fails</p>"
+    assert body_problem(body) == rendering.UNRENDERABLE
+    assert rendering._local.md is None
+    monkeypatch.undo()
+    assert render_body("*fine*") == "<p><em>fine</em></p>"
+
+
+def test_nesting_up_to_the_limit_renders():
+    body = "> " * MAX_NESTING + "x"
+    assert body_problem(body) is None
+    assert render_body(body).count("<blockquote>") == MAX_NESTING
+    assert body_problem("> " * (MAX_NESTING + 1) + "x") is not None
+
+
+def test_html_larger_than_the_cap_is_a_problem():
+    assert body_problem("&" * 65525) == rendering.TOO_LARGE
+    assert len(render_body("x" * 65525)) < rendering.MAX_HTML_BYTES
+    assert body_problem("\U0001f600" * 65525) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "href"),
+    [
+        ("[a](https:/x.example)", "https://x.example"),
+        ("[a](https:\\\\x.example)", "https://x.example"),
+        ("[a](http:\\\\x.example)", "http://x.example"),
+        ("[a](https:x.example/p)", "https://x.example/p"),
+        ("[a](HTTPS:///x.example)", "https://x.example"),
+        ("[a](//x.example/p)", "https://x.example/p"),
+        ("[a](/\\x.example)", "https://x.example"),
+        # Markdown unescapes "\\\\" to one backslash, which a browser reads as "/".
+        ("[a](\\\\x.example)", "/x.example"),
+        ("[a](/local/page)", "/local/page"),
+        ("[a](page\\sub?q=a\\b)", "page/sub?q=a\\b"),
+        ("[a](mailto:ann@example.org)", "mailto:ann@example.org"),
+        ("[a](https://ok.example@evil.example/)", None),
+        ("[a](https://)", None),
+        ("[a](https:)", None),
+        ("[a](jav&#x61;script&colon;alert(1))", None),
+        # Markdown turns the tab into spaces, which end the scheme: a harmless relative path.
+        ("[a](java\tscript:alert(1))", "java    script:alert(1)"),
+        ("[a](https://x.example:port/)", None),
+    ],
+)
+def test_disguised_hrefs_are_written_out_or_dropped(body, href):
+    link = BeautifulSoup(render_body(body), "html.parser").find("a")
+    assert link.get("href") == href
+
+
+def test_sanitizer_normalises_hrefs_in_raw_html_too():
+    html = sanitize_html('<a href="https:\\\\evil.example">x</a><a href="/\\evil.example">y</a>')
+    hrefs = [a["href"] for a in BeautifulSoup(html, "html.parser").find_all("a")]
+    assert hrefs == ["https://evil.example", "https://evil.example"]

@@ -177,7 +177,11 @@ def test_wrong_type_is_a_field_error(field, value):
         ("12", 12, False),
         (" 7 ", 7, False),
         (12, 12, False),
-        ("0", None, True),
+        # WordPress's form sends parent=0 for a top-level comment (was refused before).
+        ("0", None, False),
+        (0, None, False),
+        (" 0 ", None, False),
+        ("00", None, False),
         ("-3", None, True),
         ("1e3", None, True),
         ("١٢", None, True),
@@ -217,3 +221,179 @@ def test_clean_text_removes_controls_and_invisible_format_characters():
 def test_is_blank_sees_through_fillers():
     assert is_blank("\u3164 \u2800")
     assert not is_blank("\u3164 a")
+
+
+INVISIBLE = [
+    "\u034f",  # combining grapheme joiner
+    "\u17b5",  # Khmer inherent vowel
+    "\u180b",  # Mongolian variation selector
+    "\ufe0f",  # variation selector 16
+    "\U000e0100",  # variation selector 17
+    "\u115f",  # Hangul choseong filler
+    "\u3164",  # Hangul filler
+    "\u200b\u034f\ufe0f \u17b4",
+    "\u1160\uffa0\u180e\u00ad",
+    "\U0001bca0\U0001d173",
+]
+
+
+@pytest.mark.parametrize("value", INVISIBLE)
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [("author", "Please enter your name."), ("body", "Please type your comment.")],
+)
+def test_default_ignorable_only_name_or_body_is_blank(field, message, value):
+    assert errors_of(**{field: value}) == {field: message}
+
+
+def test_variation_selectors_and_joiners_stay_inside_and_after_visible_text():
+    heart = "Ada \u2764\ufe0f"
+    submission, errors = validate_comment(comment(author=heart + " \u034f\ufe0f"))
+    assert errors == {}
+    assert submission["author"] == heart
+    assert is_blank("\u034f\u17b5\u180b\ufe0f\U000e0100\u115f\u3164")
+    assert not is_blank("\u034fa")
+
+
+ONE_LINE = ["author", "email", "url", "thread"]
+
+
+@pytest.mark.parametrize("field", ONE_LINE)
+@pytest.mark.parametrize("char", ["\n", "\r", "\r\n", "\u2028", "\u2029", "\u0085", "\x0b"])
+def test_line_breaks_in_one_line_fields_are_refused_naming_the_field(field, char):
+    good = {"author": "Ada", "email": "ann@example.org", "url": "https://a.example"}
+    value = good.get(field, "rebels-capture-hama") + char + "Bcc: victim@example.org"
+    errors = errors_of(**{field: value})
+    assert errors == {field: "Keep this on one line: remove the line breaks."}
+
+
+@pytest.mark.parametrize("field", ONE_LINE)
+def test_nul_in_one_line_fields_is_refused(field):
+    assert set(errors_of(**{field: "Ada\x00"})) == {field}
+
+
+@pytest.mark.parametrize("field", ONE_LINE)
+@pytest.mark.parametrize(
+    "char", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
+             "\u2068", "\u2069", "\u200e", "\u200f"],
+)  # fmt: skip
+def test_bidi_controls_in_one_line_fields_are_refused(field, char):
+    errors = errors_of(**{field: f"Ada{char}nimdA"})
+    assert errors == {field: "Remove the invisible text-direction characters from this field."}
+
+
+def test_body_keeps_its_line_breaks():
+    submission, errors = validate_comment(comment(body="one\ntwo\r\nthree"))
+    assert errors == {}
+    assert submission["body"] == "one\ntwo\nthree"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript&colon;alert(1)",
+        "&#106;avascript:alert(1)",
+        "https&#58;//evil.example",
+        "https&colon;//evil.example",
+        "//other.host/",
+        "//other.host",
+        "/\\other.host",
+        "http:\\\\x.example",
+        "https:\\x.example",
+        "https:/x.example",
+        "https:x.example",
+        "https:///x.example",
+        "https://x&amp;.example/",
+    ],
+)
+def test_website_must_be_a_plain_http_address(url):
+    assert set(errors_of(url=url)) == {"url"}
+
+
+def test_website_keeps_ampersands_in_its_query():
+    submission, errors = validate_comment(comment(url="https://a.example/?a=1&b=2"))
+    assert errors == {}
+    assert submission["url"] == "https://a.example/?a=1&b=2"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "- " * 500 + "x",
+        "\n".join("    " * i + "- x" for i in range(60)),
+        "\n".join("  " * i + "- x" for i in range(100)),
+        "> " * 500 + "x",
+        "1. " * 400 + "x",
+        "\n".join(">" * i + " - x" for i in range(20)),
+        "*" * 200 + "x" + "*" * 200,
+    ],
+)
+def test_too_deeply_nested_body_is_refused(body):
+    errors = errors_of(body=body)
+    assert set(errors) == {"body"}
+    assert errors["body"].startswith("This comment is nested too deeply")
+
+
+def test_reasonable_nesting_is_accepted():
+    assert errors_of(body="> " * 10 + "x") == {}
+    assert errors_of(body="\n".join("    " * i + "- x" for i in range(10))) == {}
+
+
+def test_body_whose_html_is_too_large_is_refused():
+    # Within the body limit, but every "&" becomes "&amp;": over 256 KiB of HTML.
+    errors = errors_of(body="&" * LIMITS["body"])
+    assert errors == {
+        "body": "This comment is too long once formatted: shorten it or use less formatting."
+    }
+    assert errors_of(body="\U0001f600" * LIMITS["body"]) == {}
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"body": "- " * 500 + "x"}, "body"),
+        ({"body": "> " * 500 + "x"}, "body"),
+        ({"body": "&" * LIMITS["body"]}, "body"),
+        ({"body": "\u034f\ufe0f\U000e0100"}, "body"),
+        ({"author": "\u17b5\u180b"}, "author"),
+        ({"author": "Ada\r\nBcc: victim@example.org"}, "author"),
+        ({"author": "Ada\u202e"}, "author"),
+        ({"email": "ann@example.org\n"}, "email"),
+        ({"url": "javascript&colon;alert(1)"}, "url"),
+        ({"url": "//other.host/"}, "url"),
+        ({"url": "https:/x.example"}, "url"),
+    ],
+)
+def test_refused_over_http_with_422_naming_the_field(client, fields, field):
+    answer = client.post("/api/comments", json=comment(**fields))
+    assert answer.status_code == 422
+    assert set(answer.get_json()["errors"]) == {field}
+
+
+def test_deep_nesting_does_not_break_later_posts(client):
+    assert client.post("/api/comments", json=comment(body="- " * 500 + "x")).status_code == 422
+    answer = client.post("/api/comments", json=comment(body="*fine*"))
+    assert answer.status_code == 201
+    assert answer.get_json()["body_html"] == "<p><em>fine</em></p>"
+
+
+def test_a_rendering_failure_is_a_422_on_body_not_a_500(client, monkeypatch):
+    import markdown
+
+    from comments_api.core import rendering
+
+    def explode(self, source):
+        raise ValueError("boom")
+
+    rendering._render.cache_clear()
+    monkeypatch.setattr(markdown.Markdown, "convert", explode)
+    answer = client.post("/api/comments", json=comment(body="anything at all"))
+    assert answer.status_code == 422
+    assert set(answer.get_json()["errors"]) == {"body"}
+    assert "boom" not in answer.get_data(as_text=True)
+
+
+def test_parent_zero_posts_a_top_level_comment(client):
+    answer = client.post("/api/comments", json=comment(parent="0"))
+    assert answer.status_code == 201
+    assert answer.get_json()["parent"] is None
