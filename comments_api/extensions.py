@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 
 from flask import Flask, current_app
 
-from .bake.manifest import Manifest, ManifestCache
+from .bake.manifest import Manifest, ManifestCache, UnknownThreads
 from .setting_readers import ConfigError
 from .store.engine import Database
-from .web.ratelimit import RateLimiter
+from .web.ratelimit import RateLimiter, longest_window
 
 DATABASE, MANIFEST, LIMITER = "comments_db", "comments_manifest", "comments_limiter"
+ATTEMPTS = "comments_attempts"
 # The app's clock: config["CLOCK"] (a callable giving an aware datetime) lets tests move time.
 CLOCK = "CLOCK"
 
@@ -36,9 +37,18 @@ def init_app(app: Flask) -> None:
     )
     app.extensions[MANIFEST] = ManifestCache(config["COMMENTS_MANIFEST"])
     try:
-        app.extensions[LIMITER] = RateLimiter(
-            config["COMMENTS_RATE_LIMIT"], config["COMMENTS_RATE_LIMIT_STORAGE"]
-        )
+        # Accepted comments, and every write request (refused ones too), in one storage.
+        specs = ((LIMITER, "COMMENTS_RATE_LIMIT"), (ATTEMPTS, "COMMENTS_ATTEMPT_LIMIT"))
+        keep = max(longest_window(config[spec]) for _, spec in specs)
+        for name, spec in specs:
+            app.extensions[name] = RateLimiter(
+                config[spec],
+                config["COMMENTS_RATE_LIMIT_STORAGE"],
+                database=app.extensions[DATABASE],
+                secret=config["COMMENTS_SECRET_KEY"],
+                clock=lambda: now(app),
+                keep_seconds=keep,
+            )
     except Exception as error:  # the limits library raises several kinds
         raise ConfigError(f"COMMENTS_RATE_LIMIT_STORAGE cannot be used: {error}") from None
 
@@ -48,14 +58,35 @@ def get_db(app: Flask | None = None) -> Database:
     return (app or current_app).extensions[DATABASE]
 
 
-def get_manifest(app: Flask | None = None) -> Manifest:
-    """Return the current manifest of `app` (default: the current app)."""
-    return (app or current_app).extensions[MANIFEST].get()
+def get_manifest(app: Flask | None = None, *, required: bool = True) -> Manifest:
+    """Return the current manifest of `app` (default: the current app).
+
+    While the manifest is missing or unreadable and no good copy was read, looking up its
+    threads raises ManifestUnavailable (answered 503); with required=False they are empty
+    instead (for answers that only decorate a refusal, such as the error page).
+    """
+    manifest = (app or current_app).extensions[MANIFEST].get()
+    if not required and isinstance(manifest.threads, UnknownThreads):
+        return Manifest()
+    return manifest
+
+
+def manifest_problem(app: Flask | None = None) -> tuple[str | None, bool]:
+    """Return what is wrong with the manifest file ("missing", "unreadable" or None) and
+    whether a good copy is still in use."""
+    cache: ManifestCache = (app or current_app).extensions[MANIFEST]
+    cache.get()
+    return cache.problem, cache.loaded
 
 
 def get_limiter(app: Flask | None = None) -> RateLimiter:
     """Return the rate limiter of `app` (default: the current app)."""
     return (app or current_app).extensions[LIMITER]
+
+
+def get_attempt_limiter(app: Flask | None = None) -> RateLimiter:
+    """Return the limiter of write requests (refused ones too) of `app`."""
+    return (app or current_app).extensions[ATTEMPTS]
 
 
 def now(app: Flask | None = None) -> datetime:
@@ -67,4 +98,4 @@ def now(app: Flask | None = None) -> datetime:
 def site_url(app: Flask | None = None) -> str | None:
     """Return the site's address: COMMENTS_SITE_URL, else the one the build wrote."""
     app = app or current_app
-    return app.config.get("COMMENTS_SITE_URL") or get_manifest(app).site_url
+    return app.config.get("COMMENTS_SITE_URL") or get_manifest(app, required=False).site_url

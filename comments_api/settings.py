@@ -59,17 +59,24 @@ SETTINGS: tuple[Setting, ...] = (
             "`comments/*.html` and `pages/*.html`; the build's `THEME` and "
             "`THEME_TEMPLATES_OVERRIDES` folders, so page updates match the build"),
     Setting("COMMENTS_MODERATION", "first-time", read.moderation, "`first-time`",
-            "`first-time`: hold comments from emails without an approved comment; "
+            "`first-time`: hold a comment unless this browser posted under the same email before "
+            "and one of those comments was approved (the email alone proves nothing); "
             "`all`: hold every comment; `none`: publish directly"),
     Setting("COMMENTS_RATE_LIMIT", "2 per minute", read.rate_limit, "`2 per minute`",
             "accepted comments per client address (a limits string such as "
             "`5 per minute; 30 per hour`), `off` to turn off"),
-    Setting("COMMENTS_RATE_LIMIT_STORAGE", "memory://", read.storage_uri, "`memory://`",
-            "where rate-limit counters live; `memory://` counts per worker process, "
-            "`redis://host:6379` shares them"),
+    Setting("COMMENTS_ATTEMPT_LIMIT", "10 per minute; 60 per hour", read.rate_limit,
+            "`10 per minute; 60 per hour`",
+            "write requests per client address (posts, edits and deletions, refused ones "
+            "too), so guessing costs as much as posting; `off` to turn off"),
+    Setting("COMMENTS_RATE_LIMIT_STORAGE", "database://", read.storage_uri, "`database://`",
+            "where rate-limit counters live: `database://` in the comment store, counted once "
+            "for all workers; `redis://host:6379` in Redis; `memory://` counts per worker "
+            "process (one-process set-ups only)"),
     Setting("COMMENTS_FLOOD_SECONDS", 15, read.whole(0), "`15`",
-            "minimum seconds between accepted comments from one address or one email "
-            "(refused ones don't count); `0` turns it off"),
+            "minimum seconds between accepted comments from one address (refused ones don't "
+            "count); a comment under the same email from elsewhere within it is held; `0` turns "
+            "it off"),
     Setting("COMMENTS_MAX_REQUEST_BYTES", 256 * 1024, read.whole(1024), "`262144`",
             "request bodies above this are refused with 413 before being read whole, "
             "chunked ones too"),

@@ -54,7 +54,11 @@ def comment(**fields: Any) -> dict[str, Any]:
 
 
 # Tests and load runs turn these off unless they test them; the service's defaults stay safe.
-LIMITS_OFF = {"COMMENTS_RATE_LIMIT": "off", "COMMENTS_FLOOD_SECONDS": "0"}
+LIMITS_OFF = {
+    "COMMENTS_RATE_LIMIT": "off",
+    "COMMENTS_ATTEMPT_LIMIT": "off",
+    "COMMENTS_FLOOD_SECONDS": "0",
+}
 MODERATION_OFF = {"COMMENTS_MODERATION": "none"}
 
 

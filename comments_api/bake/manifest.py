@@ -14,13 +14,14 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..core.errors import ApiError
 from .threads import ThreadState
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,51 @@ MANIFEST_NAME = "comments/threads.json"
 VERSION = 1
 DEFAULT_API_PATH = "/api"
 DEFAULT_MAX_DEPTH = 5
+# Seconds a client is asked to wait while the manifest cannot be read (a build takes about this).
+RETRY_SECONDS = 30
+MISSING, UNREADABLE = "missing", "unreadable"
 
 
 class ManifestError(ValueError):
     """The manifest file is not what the build writes."""
+
+
+class ManifestUnavailable(ApiError):
+    """Which articles take comments cannot be known: the manifest is missing or unreadable and
+    no good copy was read before. Answered 503 with Retry-After: the commenter did nothing wrong.
+    """
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(
+            503,
+            "Comments are unavailable for a moment. Please try again in a little while.",
+            headers={"Retry-After": str(RETRY_SECONDS)},
+        )
+        self.problem = problem
+
+
+class UnknownThreads(Mapping):
+    """The threads of a manifest that could not be read: every lookup raises
+    ManifestUnavailable, so no caller can mistake "cannot know" for "no such thread"."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
+    def __getitem__(self, slug: str) -> Thread:
+        raise ManifestUnavailable(self.problem)
+
+    def __iter__(self) -> Iterator[str]:
+        raise ManifestUnavailable(self.problem)
+
+    def __len__(self) -> int:
+        raise ManifestUnavailable(self.problem)
+
+    def __contains__(self, slug: object) -> bool:
+        raise ManifestUnavailable(self.problem)
+
+    def get(self, slug: str, default: object = None) -> Thread | None:  # type: ignore[override]
+        """Raise ManifestUnavailable: whether `slug` exists cannot be known."""
+        raise ManifestUnavailable(self.problem)
 
 
 @dataclass(frozen=True)
@@ -57,6 +99,11 @@ class Manifest:
     site_name: str | None = None
     api_path: str = DEFAULT_API_PATH
     max_depth: int = DEFAULT_MAX_DEPTH
+
+
+def unavailable_manifest(problem: str) -> Manifest:
+    """Return the stand-in for a manifest that cannot be read: its threads raise on lookup."""
+    return Manifest(threads=UnknownThreads(problem))  # type: ignore[arg-type]
 
 
 def _time(value: Any, where: str) -> datetime | None:
@@ -176,41 +223,71 @@ def write_manifest(output_path: str | os.PathLike, data: dict) -> Path:
 
 
 class ManifestCache:
-    """The manifest at one path, read again whenever the file changes."""
+    """The manifest at one path, read again whenever the file changes.
+
+    While the file is missing or unreadable the last good copy is kept (a rebuild may
+    remove or half-write it for a moment). With no good copy, which threads exist cannot be
+    known: `get()` then returns a manifest whose thread lookups raise ManifestUnavailable,
+    and `problem` says why, for the health check.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._stamp: tuple[int, int, int] | None = None
-        self._manifest = Manifest()
-        self._warned = False
+        self._manifest: Manifest | None = None
+        # "missing" or "unreadable" while the file cannot be used; None when it is current.
+        self.problem: str | None = None
+        self._logged: tuple[str, tuple[int, int, int] | None] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """Return True once a good copy of the manifest was read."""
+        return self._manifest is not None
 
     def get(self) -> Manifest:
-        """Return the current manifest (an empty one while the file is missing)."""
+        """Return the current manifest, the last good one, or one whose threads cannot be known."""
         try:
             info = self.path.stat()
         except OSError:
-            if not self._warned:
-                log.warning(
-                    "comments: no thread manifest at %s; no thread takes comments", self.path
-                )
-                self._warned = True
-            return Manifest()
+            with self._lock:
+                self._fail(MISSING, None, "no such file")
+                return self._current()
         stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
         with self._lock:
             if stamp != self._stamp:
                 self._reload(stamp)
-            return self._manifest
+            else:
+                self.problem = None
+            return self._current()
+
+    def _current(self) -> Manifest:
+        if self._manifest is None:
+            return unavailable_manifest(self.problem or MISSING)
+        return self._manifest
+
+    def _fail(self, problem: str, stamp: tuple[int, int, int] | None, detail: str) -> None:
+        self.problem = problem
+        # One log line per problem and file version, not one per request.
+        if self._logged != (problem, stamp):
+            self._logged = (problem, stamp)
+            kept = "keeping the last good copy" if self.loaded else "answering 503"
+            log.error(
+                "comments: thread manifest %s is %s (%s); %s", self.path, problem, detail, kept
+            )
 
     def _reload(self, stamp: tuple[int, int, int]) -> None:
         try:
-            self._manifest = read_manifest(self.path)
-        except (OSError, ValueError) as error:
-            # Keep the last good manifest; the stamp stays old so the next use retries.
-            log.error("comments: cannot read the thread manifest %s (%s)", self.path, error)
+            manifest = read_manifest(self.path)
+        except FileNotFoundError:
+            self._fail(MISSING, None, "no such file")
             return
-        self._stamp = stamp
-        self._warned = False
+        except (OSError, ValueError) as error:
+            # The stamp stays old so the next use retries.
+            self._fail(UNREADABLE, stamp, str(error))
+            return
+        self._manifest, self._stamp = manifest, stamp
+        self.problem, self._logged = None, None
 
 
 def article_path(site_url: str | None, url: str) -> str:

@@ -9,6 +9,7 @@ and replaces the part of the page between the comment markers.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -21,8 +22,8 @@ from flask import Flask
 from ..extensions import get_manifest
 from ..store.queries import read_published
 from .discussion import make_discussion
-from .manifest import Manifest
-from .section import render_section, replace_section
+from .manifest import Manifest, ManifestUnavailable
+from .section import check_section, render_section, replace_section
 
 log = logging.getLogger(__name__)
 LOCK_NAME = ".comments.lock"
@@ -41,8 +42,12 @@ def update_file(
 ) -> Path:
     """Re-render the comment section of `thread`'s page from `comments` and return the file.
 
+    The page is replaced atomically or not at all: a section without its markers is refused
+    before the page is touched, and a failed write (a full disk) leaves no temporary file.
+
     Raises:
-        PageUpdateError: when the thread or its page is unknown, or the page has no markers.
+        PageUpdateError: when the thread or its page is unknown, the page has no markers, the
+            rendered section lacks them, or the page cannot be written.
     """
     entry = manifest.threads.get(thread)
     if entry is None:
@@ -55,6 +60,11 @@ def update_file(
     section = render_section(
         discussion, theme_folders, api_path=manifest.api_path, max_depth=manifest.max_depth
     )
+    try:
+        # Without its markers the next update could not find the section again.
+        check_section(section)
+    except ValueError as error:
+        raise PageUpdateError(f"the rendered comment section is unusable: {error}") from None
     # One writer at a time per site: two approvals at once must not interleave their writes.
     with open(site_dir / LOCK_NAME, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -64,18 +74,36 @@ def update_file(
             raise PageUpdateError(f"no page {entry.url} in {site_dir}") from None
         except ValueError as error:
             raise PageUpdateError(str(error)) from None
-        fd, tmp = tempfile.mkstemp(dir=page.parent, prefix=".rebake-", suffix=".html")
+        try:
+            _write_atomically(page, html)
+        except OSError as error:
+            raise PageUpdateError(f"cannot write {entry.url}: {error}") from None
+    return page
+
+
+def _write_atomically(page: Path, html: str) -> None:
+    """Replace `page` with `html` in one rename; on any error remove the temporary file."""
+    fd, tmp = tempfile.mkstemp(dir=page.parent, prefix=".rebake-", suffix=".html")
+    try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(html)
         os.chmod(tmp, 0o644)
         os.replace(tmp, page)
-    return page
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def update_page(app: Flask, thread: str) -> None:
     """Bring the page of `thread` up to date; the service's default COMMENTS_ON_PUBLISH hook."""
     manifest = get_manifest(app)
-    if thread not in manifest.threads:
+    try:
+        known = thread in manifest.threads
+    except ManifestUnavailable as error:
+        log.warning("comments: page of %s not updated: the manifest is %s", thread, error.problem)
+        return
+    if not known:
         log.warning("comments: page of %s not updated: not in the manifest", thread)
         return
     config = app.config

@@ -80,6 +80,22 @@ def render_section(
     )
 
 
+def check_section(section: str) -> None:
+    """Check that a rendered section is one marked block: it starts with the BEGIN marker,
+    ends with the END marker and holds no other pair, so a page update can find it again.
+
+    Raises:
+        ValueError: naming what is wrong (a theme's comments/section.html without markers).
+    """
+    text = section.strip()
+    if not text.startswith(BEGIN):
+        raise ValueError(f"it does not start with the marker {BEGIN}")
+    if not text.endswith(END):
+        raise ValueError(f"it does not end with the marker {END}")
+    if text.count(BEGIN) != 1 or text.count(END) != 1:
+        raise ValueError(f"it holds more than one pair of markers {BEGIN} ... {END}")
+
+
 def replace_section(page: str, section: str) -> str:
     """Return `page` with the part between the comment markers replaced by `section`.
 

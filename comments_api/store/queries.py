@@ -12,7 +12,7 @@ from ..core.moderation import PUBLISHED
 from ..core.validation import MAX_ID
 from ..fields import public_view
 from .engine import make_engine, sqlite_path
-from .schema import comments
+from .schema import comments, rate_hits
 
 
 def _as_dict(row: Any) -> dict[str, Any]:
@@ -168,6 +168,31 @@ def delete_comment(conn: Connection, comment_id: int) -> None:
     parent = conn.scalar(select(comments.c.parent).where(comments.c.id == comment_id))
     conn.execute(update(comments).where(comments.c.parent == comment_id).values(parent=parent))
     conn.execute(delete(comments).where(comments.c.id == comment_id))
+
+
+def rate_hits_since(conn: Connection, key_hash: str, since: datetime) -> list[datetime]:
+    """Return when this client's counted hits after `since` happened, oldest first."""
+    query = (
+        select(rate_hits.c.moment)
+        .where(rate_hits.c.key_hash == key_hash, rate_hits.c.moment > since)
+        .order_by(rate_hits.c.moment)
+    )
+    return list(conn.scalars(query))
+
+
+def add_rate_hit(conn: Connection, key_hash: str, moment: datetime) -> None:
+    """Count one hit of this client at `moment`."""
+    conn.execute(insert(rate_hits).values(key_hash=key_hash, moment=moment))
+
+
+def delete_rate_hits_before(conn: Connection, before: datetime) -> int:
+    """Delete every client's hits at or before `before` (they no longer count); return how many."""
+    return conn.execute(delete(rate_hits).where(rate_hits.c.moment <= before)).rowcount
+
+
+def count_rate_hits(conn: Connection) -> int:
+    """Return how many hits the rate limit keeps, for all clients together."""
+    return conn.scalar(select(func.count()).select_from(rate_hits)) or 0
 
 
 def read_published(

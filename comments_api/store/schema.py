@@ -93,6 +93,17 @@ schema_versions = Table(
     Column("applied", UTCDateTime, nullable=False),
 )
 
+# Accepted comments per client for the rate limit, shared by every worker: one row per
+# accepted comment (the client's keyed hash, when), deleted once older than the longest window.
+rate_hits = Table(
+    "comments_rate",
+    metadata,
+    Column("key_hash", String(64), nullable=False),
+    Column("moment", UTCDateTime, nullable=False),
+    Index("ix_comments_rate_key_moment", "key_hash", "moment"),
+    Index("ix_comments_rate_moment", "moment"),
+)
+
 
 # Each step: statements with {serial} (the auto-increment key) and {time} (an aware moment)
 # spelled per dialect.
@@ -124,6 +135,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX ix_comments_email_key_status ON comments (email_key, status)",
         "CREATE INDEX ix_comments_parent ON comments (parent)",
         "CREATE INDEX ix_comments_thread_status_id ON comments (thread, status, id)",
+    ),
+    # 2: the rate limit's hits, counted once for all workers.
+    (
+        """CREATE TABLE comments_rate (
+            key_hash VARCHAR(64) NOT NULL,
+            moment {time} NOT NULL
+        )""",
+        "CREATE INDEX ix_comments_rate_key_moment ON comments_rate (key_hash, moment)",
+        "CREATE INDEX ix_comments_rate_moment ON comments_rate (moment)",
     ),
 )
 

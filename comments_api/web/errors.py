@@ -56,7 +56,7 @@ def error_response(error: ApiError, *, html: bool | None = None) -> Response:
 def _render_page(error: ApiError) -> str:
     from .forms import render_form_page
 
-    thread = get_manifest().threads.get(str(error.values.get("thread") or ""))
+    thread = get_manifest(required=False).threads.get(str(error.values.get("thread") or ""))
     # The form comes back wherever posting again can work; elsewhere the page still gives
     # back what was typed (never the email), so nothing is lost.
     show_form = error.status in (400, 409, 422, 429) and thread is not None

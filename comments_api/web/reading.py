@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import text
 
+from ..bake.manifest import RETRY_SECONDS
 from ..core.avatars import KEY, identicon_svg
 from ..core.errors import ApiError
-from ..extensions import get_db, get_manifest
+from ..extensions import get_db, get_manifest, manifest_problem
 from ..fields import public_view
 from ..store import queries
 from .openapi import document
@@ -84,18 +85,32 @@ def avatar(key: str) -> Response:
 
 @bp.get("/health")
 def health() -> Response:
-    """Report whether the store answers and the manifest is there."""
+    """Report whether the store answers and which articles take comments can be known.
+
+    503 while the manifest is missing or unreadable with no good copy in use: no thread can
+    take comments then. A good copy kept while the file is bad answers 200, "manifest": "stale".
+    """
     with get_db().read() as conn:
         conn.execute(text("SELECT 1"))
-    manifest = get_manifest()
-    response = jsonify(
-        {
-            "status": "ok",
-            "database": "ok",
-            "manifest": "ok" if manifest.threads else "empty",
-            "threads": len(manifest.threads),
-        }
-    )
+    problem, loaded = manifest_problem()
+    status, code = "ok", 200
+    if not loaded:
+        state, threads, status, code = problem or "missing", 0, "unavailable", 503
+    else:
+        count = len(get_manifest().threads)
+        state, threads = ("ok" if count else "empty") if problem is None else "stale", count
+    body: dict[str, object] = {
+        "status": status,
+        "database": "ok",
+        "manifest": state,
+        "threads": threads,
+    }
+    if problem is not None and loaded:
+        body["manifest_file"] = problem
+    response = jsonify(body)
+    response.status_code = code
+    if code == 503:
+        response.headers["Retry-After"] = str(RETRY_SECONDS)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -12,7 +12,7 @@ from ..core.client import client_address, is_trusted
 from ..core.errors import ApiError
 from ..core.keys import address_hash
 from ..core.validation import validate_comment
-from ..extensions import get_limiter, site_url
+from ..extensions import get_attempt_limiter, get_limiter, site_url
 from ..fields import ECHOED, HONEYPOT, iso_time, public_view
 from .payload import FORM, read_body
 
@@ -49,6 +49,26 @@ def _set_cookie(response: Response, name: str, value: str, max_age: int, path: s
     )  # fmt: skip
 
 
+def _count_attempt(client: str, values: dict | None = None) -> None:
+    """Count one write request of `client`, refused ones too, so guessing costs as much as
+    posting.
+
+    Raises:
+        ApiError: 429 with Retry-After once the client is over COMMENTS_ATTEMPT_LIMIT.
+    """
+    attempts = get_attempt_limiter()
+    # The two limiters share one table; the prefix keeps their counts apart.
+    key = f"attempt:{client}"
+    if (wait := attempts.retry_after(key)) is not None:
+        raise ApiError(
+            429,
+            "Too many attempts from you just now. Please wait a little.",
+            headers={"Retry-After": str(wait)},
+            values=values,
+        )
+    attempts.hit(key)
+
+
 def _token(comment_id: int) -> str | None:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
@@ -61,11 +81,12 @@ def create_comment() -> Response:
     """Take a new comment from the article form (303) or from a script (201 JSON)."""
     fields = read_body(request)
     values = {k: v for k in ECHOED if isinstance(v := fields.get(k), str)}
+    client = _client()
+    _count_attempt(client, values)
     if fields.get(HONEYPOT) not in (None, ""):
         log.info("comments: refused a post with the honeypot field filled")
         # A browser may have filled the trap itself: the person gets the text back.
         raise ApiError(400, "Your comment could not be posted.", values=values)
-    client = _client()
     limiter = get_limiter()
     if (wait := limiter.retry_after(client)) is not None:
         raise ApiError(
@@ -112,6 +133,7 @@ def create_comment() -> Response:
 @bp.patch("/comments/<int:comment_id>")
 def edit_comment(comment_id: int) -> Response:
     """Change the editable fields of the author's own comment within the edit window."""
+    _count_attempt(_client())
     changes = read_body(request, form_allowed=False)
     row = commenter.edit(current_app, comment_id, _token(comment_id), changes)
     response = jsonify({**public_view(row), "status": commenter.public_status(row["status"])})
@@ -122,6 +144,7 @@ def edit_comment(comment_id: int) -> Response:
 @bp.delete("/comments/<int:comment_id>")
 def delete_comment(comment_id: int) -> Response:
     """Delete the author's own comment within the edit window."""
+    _count_attempt(_client())
     commenter.remove(current_app, comment_id, _token(comment_id))
     response = Response(status=204)
     response.delete_cookie(COOKIE.format(comment_id), path=f"{bp.url_prefix}/comments/{comment_id}")

@@ -5,16 +5,21 @@ from __future__ import annotations
 import ipaddress
 import os
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from comments_api import create_app
-from comments_api.bake.manifest import ManifestCache, ManifestError, article_path, parse_manifest
+from comments_api.bake.manifest import (
+    ManifestCache,
+    ManifestError,
+    ManifestUnavailable,
+    article_path,
+    parse_manifest,
+)
 from comments_api.core.client import client_address
 from comments_api.core.keys import load_or_create_secret
 from comments_api.settings import ConfigError, load_config
-from tests.support import write_manifest
+from tests.support import SECRET, write_manifest
 
 
 def test_default_publish_hook_refreshes_the_static_page():
@@ -166,9 +171,46 @@ def test_manifest_cache_rereads_on_change_and_survives_removal(tmp_path):
     assert set(cache.get().threads) == {"a"}
     write_manifest(path, {"a": {"url": "a.html"}, "bb": {"url": "b.html"}})
     assert set(cache.get().threads) == {"a", "bb"}
+    # A rebuild may remove or half-write the file for a moment: the last good copy stays.
     path.unlink()
-    assert cache.get().threads == {}
-    assert ManifestCache(Path(tmp_path / "missing.json")).get().threads == {}
+    assert set(cache.get().threads) == {"a", "bb"}
+    assert (cache.problem, cache.loaded) == ("missing", True)
+    path.write_text("{not json")
+    assert set(cache.get().threads) == {"a", "bb"}
+    assert (cache.problem, cache.loaded) == ("unreadable", True)
+    write_manifest(path, {"c": {"url": "c.html"}})
+    assert set(cache.get().threads) == {"c"}
+    assert cache.problem is None
+
+
+@pytest.mark.parametrize("content", [None, "{not json", '{"version": 9}'])
+def test_manifest_cache_without_a_good_copy_cannot_say_which_threads_exist(tmp_path, content):
+    path = tmp_path / "threads.json"
+    if content is not None:
+        path.write_text(content)
+    cache = ManifestCache(path)
+    threads = cache.get().threads
+    for lookup in (lambda: threads.get("a"), lambda: "a" in threads, lambda: len(threads)):
+        with pytest.raises(ManifestUnavailable) as error:
+            lookup()
+        assert error.value.status == 503
+        assert "Retry-After" in error.value.headers
+    assert cache.problem == ("missing" if content is None else "unreadable")
+    assert not cache.loaded
+    write_manifest(path, {"a": {"url": "a.html"}})
+    assert set(cache.get().threads) == {"a"}
+    assert (cache.problem, cache.loaded) == (None, True)
+
+
+def test_rate_limit_storage_defaults_to_the_comment_store():
+    assert load_config(environ={})["COMMENTS_RATE_LIMIT_STORAGE"] == "database://"
+
+
+def test_unknown_rate_limit_storage_scheme_stops_start_up():
+    with pytest.raises(ConfigError, match="^COMMENTS_RATE_LIMIT_STORAGE "):
+        create_app(
+            {"COMMENTS_RATE_LIMIT_STORAGE": "nosuchstore://x", "COMMENTS_SECRET_KEY": SECRET}
+        )
 
 
 @pytest.mark.parametrize(

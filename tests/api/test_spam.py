@@ -193,3 +193,31 @@ def test_an_edit_can_hold_a_comment_but_never_publish_it():
     assert status_after_edit(policy, "published", body=links, **fields) == "pending"
     assert status_after_edit(policy, "pending", body="fine", **fields) == "pending"
     assert status_after_edit(policy, "spam", body="fine", **fields) == "spam"
+
+
+def test_refused_attempts_count_so_guessing_costs_as_much_as_posting(make_app):
+    client = make_app(COMMENTS_ATTEMPT_LIMIT="5 per minute").test_client()
+    for _ in range(5):
+        assert post(client, email="broken").status_code == 422
+    refused = post(client, body="a good one, too late")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert post(client, address="203.0.113.77", body="someone else").status_code == 201
+
+
+def test_edits_and_deletions_count_toward_the_attempt_limit(make_app):
+    client = make_app(COMMENTS_ATTEMPT_LIMIT="3 per minute").test_client()
+    posted = post(client).get_json()
+    url, bearer = (
+        f"/api/comments/{posted['id']}",
+        {"Authorization": f"Bearer {posted['edit_token']}"},
+    )
+    environ = {"REMOTE_ADDR": "198.51.100.7"}
+    assert (
+        client.patch(url, json={"body": "v2"}, headers=bearer, environ_base=environ).status_code
+        == 200
+    )
+    assert (
+        client.patch(url, json={"body": "v3"}, headers=bearer, environ_base=environ).status_code
+        == 200
+    )
+    assert client.delete(url, headers=bearer, environ_base=environ).status_code == 429
