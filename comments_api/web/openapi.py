@@ -21,6 +21,11 @@ def _error(description: str) -> dict[str, Any]:
     return _json(_ref("Error"), description)
 
 
+def _with_page(answer: dict[str, Any]) -> dict[str, Any]:
+    """Return a refusal that a form post gets as an HTML page, a script as JSON."""
+    return {**answer, "content": {**answer["content"], "text/html": {}}}
+
+
 def _described(schema: dict[str, Any], field: Field) -> dict[str, Any]:
     return {**schema, "description": field.description} if field.description else schema
 
@@ -98,11 +103,12 @@ def _paths() -> dict[str, Any]:
                         "application/x-www-form-urlencoded": {"schema": _ref("Submission")},
                     },
                 },
+                # A form post is answered with HTML pages: the article (303) or the refusal.
                 "responses": {
                     "201": _json(_ref("CreatedComment"), "Stored (JSON request)."),
                     "303": {"description": "Stored (form request): to the article page, at "
                             "#comment-<id> or #comment-pending."},
-                    **refused,
+                    **{code: _with_page(answer) for code, answer in refused.items()},
                 },
             }
         },

@@ -8,6 +8,7 @@ from flask import Flask, Response, request
 
 from ..core.errors import ApiError
 from ..extensions import site_url
+from . import headers
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CORS_METHODS = "GET, POST, PATCH, DELETE"
@@ -75,6 +76,7 @@ def add_cors_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Check origins before every request and add CORS headers after."""
+    """Check origins before every request; add CORS and the security headers after."""
     app.before_request(check_origin)
     app.after_request(add_cors_headers)
+    headers.init_app(app)

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, redirect, request, send_file
-from werkzeug.security import safe_join
 
 from .. import create_app
+from . import headers
 
 API_PREFIX = "/api"
 # Types the platform's mime table may lack or get wrong; the rest come from mimetypes.
@@ -41,41 +41,62 @@ def content_type(name: str) -> str:
     return f"{guessed}; charset=utf-8" if text or guessed == "image/svg+xml" else guessed
 
 
+def site_file(root: Path, path: str) -> Path | None:
+    """Return the regular file that `path` names under `root` (resolved), or None.
+
+    Only what the build wrote is public: no segment may start with "." (the page-update lock,
+    its temporary pages, .git), the file must still lie under `root` once every symlink is
+    resolved, and a trailing slash names a folder, never a file.
+    """
+    segments = path.split("/")
+    if any(s.startswith(".") or "\\" in s or "\0" in s for s in segments):
+        return None
+    folder = path == "" or path.endswith("/")
+    try:
+        target = root.joinpath(*[s for s in segments if s]).resolve(strict=True)
+        inside = target.relative_to(root)
+    except (OSError, ValueError, RuntimeError):
+        return None
+    if any(part.startswith(".") for part in inside.parts):
+        return None
+    if target.is_dir():
+        if not folder:
+            return target  # the caller redirects to the folder's URL
+        target = target / "index.html"
+        return site_file(root, str(inside / "index.html")) if target.exists() else None
+    if folder or not target.is_file():
+        return None
+    return target
+
+
 def static_app(root: Path) -> Flask:
     """Return a Flask app that serves the files under `root` like a static web server."""
+    root = Path(root).resolve()
     app = Flask("comments_api.web.site", static_folder=None)
 
     @app.route("/", defaults={"path": ""}, methods=["GET"])
     @app.route("/<path:path>", methods=["GET"])
     def serve(path: str) -> Response:
-        target = safe_join(str(root), path) if path else str(root)
+        target = site_file(root, path)
         if target is None:
             abort(404)
-        if os.path.isdir(target):
-            if path and not path.endswith("/"):
-                query = f"?{request.query_string.decode('latin-1')}" if request.query_string else ""
-                return redirect(f"{request.script_root}/{path}/{query}", 301)
-            target = os.path.join(target, "index.html")
-        if not os.path.isfile(target):
-            abort(404)
+        if target.is_dir():
+            query = f"?{request.query_string.decode('latin-1')}" if request.query_string else ""
+            return redirect(f"{request.script_root}/{path}/{query}", 301)
         response = send_file(target, conditional=True, etag=True)
-        response.headers["Content-Type"] = content_type(target)
+        response.headers["Content-Type"] = content_type(target.name)
         # Rebuilt pages (a new comment) must show at once: revalidate every time.
         response.headers["Cache-Control"] = "no-cache"
         return response
 
     @app.errorhandler(404)
     def not_found(_error: Exception) -> Response:
-        page = root / "404.html"
-        if page.is_file():
+        page = site_file(root, "404.html")
+        if page is not None:
             return Response(page.read_bytes(), 404, content_type="text/html; charset=utf-8")
         return Response("Not found\n", 404, content_type="text/plain; charset=utf-8")
 
-    @app.after_request
-    def harden(response: Response) -> Response:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
-
+    headers.init_app(app)
     return app
 
 

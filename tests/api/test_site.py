@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -17,6 +18,7 @@ from tests.support import (
     THREAD,
     LiveServer,
     comment,
+    raw_http,
     write_manifest,
 )
 
@@ -148,3 +150,100 @@ def test_content_type_table():
     assert content_type("a.woff2") == "font/woff2"
     assert content_type("a.png") == "image/png"
     assert content_type("a.unknownext") == "application/octet-stream"
+
+
+# Only the build's regular files inside the output folder are public, over real HTTP.
+
+
+@pytest.fixture
+def live(site):
+    with LiveServer(site) as server:
+        yield server.url
+
+
+def fetch(base: str, path: str) -> tuple[int, dict[str, str], bytes]:
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    return raw_http(base, request.encode("latin-1"))
+
+
+@pytest.fixture
+def private_files(output, tmp_path) -> Path:
+    """Files the service or a checkout leaves in the output folder, and links out of it."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "secret_key").write_text("outside-the-site-secret")
+    (output / ".comments.lock").write_text("outside-lock")
+    (output / ".rebake-abc123.html").write_text("outside-half-written")
+    (output / "world" / ".rebake-x.html").write_text("outside-half-written")
+    (output / "comments" / ".threads-x.json").write_text("outside-temp")
+    (output / ".git").mkdir()
+    (output / ".git" / "config").write_text("outside-git")
+    (output / "key.txt").symlink_to(instance / "secret_key")
+    (output / "instance").symlink_to(instance, target_is_directory=True)
+    (output / "lock.html").symlink_to(output / ".comments.lock")
+    (output / "git").symlink_to(output / ".git", target_is_directory=True)
+    return instance
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/key.txt",
+        "/instance/secret_key",
+        "/instance/",
+        "/.comments.lock",
+        "/.rebake-abc123.html",
+        "/world/.rebake-x.html",
+        "/comments/.threads-x.json",
+        "/.git/config",
+        "/.git/",
+        "/%2egit/config",
+        "/lock.html",
+        "/git/config",
+        "/world/../.comments.lock",
+        "/index.html/",
+        "/rebels-capture-hama.html/",
+        "/theme/css/site.css/",
+    ],
+)
+def test_private_or_linked_out_files_are_404_over_http(live, private_files, path):
+    status, _headers, body = fetch(live, path)
+    assert status == 404
+    assert b"Page not found" in body
+    assert b"outside" not in body
+
+
+def test_links_that_stay_inside_the_site_are_served(live, output):
+    (output / "latest.html").symlink_to(output / "rebels-capture-hama.html")
+    (output / "planet").symlink_to(output / "world", target_is_directory=True)
+    assert fetch(live, "/latest.html")[2] == b"<h1>Hama</h1>"
+    assert fetch(live, "/planet/")[2] == b"<h1>World</h1>"
+
+
+def test_a_404_page_linked_out_of_the_site_is_not_shown(live, output, private_files):
+    (output / "404.html").unlink()
+    (output / "404.html").symlink_to(private_files / "secret_key")
+    status, headers, body = fetch(live, "/nope")
+    assert status == 404
+    assert body == b"Not found\n"
+
+
+def test_a_folder_index_linked_out_of_the_site_is_404(live, output, private_files):
+    (output / "world" / "index.html").unlink()
+    (output / "world" / "index.html").symlink_to(private_files / "secret_key")
+    status, _headers, body = fetch(live, "/world/")
+    assert status == 404
+    assert b"outside" not in body
+
+
+def test_only_regular_files_are_served(live, output):
+    os.mkfifo(output / "pipe.html")
+    assert fetch(live, "/pipe.html")[0] == 404
+
+
+def test_the_thread_manifest_stays_public(live):
+    # It holds only what the pages show (docs/comments-api.md); the service reads it from disk.
+    status, headers, body = fetch(live, "/comments/threads.json")
+    assert status == 200
+    assert headers["content-type"] == "application/json; charset=utf-8"
+    assert b'"rebels-capture-hama"' in body
