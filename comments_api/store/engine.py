@@ -9,7 +9,9 @@ with 503 and Retry-After.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +43,21 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database or "")
 
 
+def _set_wal(cursor, timeout: float) -> None:
+    # Switching a new file to WAL needs a moment with no other writer, and SQLite answers
+    # "database is locked" at once instead of waiting: several workers opening a new store
+    # together retry here, within the lock timeout, rather than failing a request.
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def make_engine(url: str, timeout: float, *, pooled: bool = True) -> Engine:
     """Return an engine for `url` that waits up to `timeout` seconds for locks.
 
@@ -60,7 +77,7 @@ def make_engine(url: str, timeout: float, *, pooled: bool = True) -> Engine:
             # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _set_wal(cursor, timeout)
             # FULL: a commit is on disk before the answer leaves, even in WAL mode.
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.close()

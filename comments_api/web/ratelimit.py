@@ -61,11 +61,8 @@ class StoreCounter:
         # Keyed like the stored address hashes: no client address is ever stored in clear.
         return keyed_hash(self.secret, "rate-limit", key)
 
-    def retry_after(self, key: str) -> int | None:
-        """Return seconds until `key` may be counted again, or None when it may now."""
-        moment = self.clock()
-        with self.database.read() as conn:
-            hits = queries.rate_hits_since(conn, self._key(key), moment - self.longest)
+    def _wait(self, conn, key_hash: str, moment: datetime) -> int | None:
+        hits = queries.rate_hits_since(conn, key_hash, moment - self.longest)
         wait = 0.0
         for amount, seconds in self.windows:
             window = timedelta(seconds=seconds)
@@ -75,6 +72,22 @@ class StoreCounter:
                 free_at = inside[len(inside) - amount] + window
                 wait = max(wait, (free_at - moment).total_seconds())
         return max(1, math.ceil(wait)) if wait > 0 else None
+
+    def retry_after(self, key: str) -> int | None:
+        """Return seconds until `key` may be counted again, or None when it may now."""
+        with self.database.read() as conn:
+            return self._wait(conn, self._key(key), self.clock())
+
+    def take(self, key: str) -> int | None:
+        """Count one hit of `key` unless it is over a limit (then return the wait), in one
+        serialised transaction, so two requests at once cannot both slip under a limit."""
+        moment = self.clock()
+        with self.database.write() as conn:
+            if (wait := self._wait(conn, self._key(key), moment)) is not None:
+                return wait
+            queries.delete_rate_hits_before(conn, moment - self.keep)
+            queries.add_rate_hit(conn, self._key(key), moment)
+        return None
 
     def hit(self, key: str) -> None:
         """Count one hit of `key` and forget every client's hits older than the longest window."""
@@ -103,6 +116,13 @@ class LimitsCounter:
         """Count one hit of `key`."""
         for item in self.items:
             self.strategy.hit(item, NAMESPACE, key)
+
+    def take(self, key: str) -> int | None:
+        """Count one hit of `key` unless it is over a limit; then return the wait."""
+        if (wait := self.retry_after(key)) is not None:
+            return wait
+        self.hit(key)
+        return None
 
 
 def longest_window(spec: str | None) -> int:
@@ -148,3 +168,7 @@ class RateLimiter:
         """Count one accepted comment for `key`."""
         if self.counter is not None:
             self.counter.hit(key)
+
+    def take(self, key: str) -> int | None:
+        """Count one hit of `key` unless it is over a limit; then return seconds to wait."""
+        return None if self.counter is None else self.counter.take(key)

@@ -59,14 +59,13 @@ def _count_attempt(client: str, values: dict | None = None) -> None:
     attempts = get_attempt_limiter()
     # The two limiters share one table; the prefix keeps their counts apart.
     key = f"attempt:{client}"
-    if (wait := attempts.retry_after(key)) is not None:
+    if (wait := attempts.take(key)) is not None:
         raise ApiError(
             429,
             "Too many attempts from you just now. Please wait a little.",
             headers={"Retry-After": str(wait)},
             values=values,
         )
-    attempts.hit(key)
 
 
 def _token(comment_id: int) -> str | None:
