@@ -48,6 +48,7 @@ def init_app(app: Flask) -> None:
                 secret=config["COMMENTS_SECRET_KEY"],
                 clock=lambda: now(app),
                 keep_seconds=keep,
+                namespace=name,
             )
     except Exception as error:  # the limits library raises several kinds
         raise ConfigError(f"COMMENTS_RATE_LIMIT_STORAGE cannot be used: {error}") from None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..core.errors import ApiError
+from .files import write_atomically
 from .threads import ThreadState
 
 log = logging.getLogger(__name__)
@@ -214,11 +214,8 @@ def write_manifest(output_path: str | os.PathLike, data: dict) -> Path:
     """Write the manifest into the output folder atomically, so no reader sees half a file."""
     target = Path(output_path) / MANIFEST_NAME
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".threads-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1, sort_keys=True)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+    write_atomically(target, text, prefix=".threads-")
     return target
 
 

@@ -9,11 +9,8 @@ and replaces the part of the page between the comment markers.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import logging
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +19,7 @@ from flask import Flask
 from ..extensions import get_manifest
 from ..store.queries import read_published
 from .discussion import make_discussion
+from .files import write_atomically
 from .manifest import Manifest, ManifestUnavailable
 from .section import check_section, render_section, replace_section
 
@@ -75,24 +73,10 @@ def update_file(
         except ValueError as error:
             raise PageUpdateError(str(error)) from None
         try:
-            _write_atomically(page, html)
+            write_atomically(page, html, prefix=".rebake-")
         except OSError as error:
             raise PageUpdateError(f"cannot write {entry.url}: {error}") from None
     return page
-
-
-def _write_atomically(page: Path, html: str) -> None:
-    """Replace `page` with `html` in one rename; on any error remove the temporary file."""
-    fd, tmp = tempfile.mkstemp(dir=page.parent, prefix=".rebake-", suffix=".html")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(html)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, page)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def update_page(app: Flask, thread: str) -> None:

@@ -48,8 +48,10 @@ class StoreCounter:
         secret: str,
         clock: Callable[[], datetime],
         keep_seconds: int = 0,
+        namespace: str = NAMESPACE,
     ) -> None:
         self.windows = windows  # (amount, seconds)
+        self.namespace = namespace
         self.longest = timedelta(seconds=max(seconds for _, seconds in windows))
         # Hits are forgotten after this: the longest window of every limiter sharing the table.
         self.keep = max(self.longest, timedelta(seconds=keep_seconds))
@@ -59,7 +61,8 @@ class StoreCounter:
 
     def _key(self, key: str) -> str:
         # Keyed like the stored address hashes: no client address is ever stored in clear.
-        return keyed_hash(self.secret, "rate-limit", key)
+        # The namespace keeps the counts of limiters that share the table apart.
+        return keyed_hash(self.secret, f"rate-limit:{self.namespace}", key)
 
     def _wait(self, conn, key_hash: str, moment: datetime) -> int | None:
         hits = queries.rate_hits_since(conn, key_hash, moment - self.longest)
@@ -100,22 +103,23 @@ class StoreCounter:
 class LimitsCounter:
     """Counts kept by the `limits` library in the storage at `storage_uri`."""
 
-    def __init__(self, items: list, storage_uri: str) -> None:
+    def __init__(self, items: list, storage_uri: str, namespace: str = NAMESPACE) -> None:
         self.items = items
+        self.namespace = namespace
         self.strategy = MovingWindowRateLimiter(storage_from_string(storage_uri))
 
     def retry_after(self, key: str) -> int | None:
         """Return seconds to wait when `key` is over a limit, else None."""
         for item in self.items:
-            if not self.strategy.test(item, NAMESPACE, key):
-                stats = self.strategy.get_window_stats(item, NAMESPACE, key)
+            if not self.strategy.test(item, self.namespace, key):
+                stats = self.strategy.get_window_stats(item, self.namespace, key)
                 return max(1, math.ceil(stats.reset_time - time.time()))
         return None
 
     def hit(self, key: str) -> None:
         """Count one hit of `key`."""
         for item in self.items:
-            self.strategy.hit(item, NAMESPACE, key)
+            self.strategy.hit(item, self.namespace, key)
 
     def take(self, key: str) -> int | None:
         """Count one hit of `key` unless it is over a limit; then return the wait."""
@@ -145,6 +149,7 @@ class RateLimiter:
         secret: str | None = None,
         clock: Callable[[], datetime] | None = None,
         keep_seconds: int = 0,
+        namespace: str = NAMESPACE,
     ) -> None:
         self.items = parse_many(spec) if spec else []
         self.counter: StoreCounter | LimitsCounter | None = None
@@ -155,10 +160,15 @@ class RateLimiter:
                 raise ValueError("database:// needs the comment store and the secret key")
             windows = [(item.amount, item.get_expiry()) for item in self.items]
             self.counter = StoreCounter(
-                windows, database, secret, clock or _utc_now, keep_seconds=keep_seconds
+                windows,
+                database,
+                secret,
+                clock or _utc_now,
+                keep_seconds=keep_seconds,
+                namespace=namespace,
             )
         else:
-            self.counter = LimitsCounter(self.items, storage_uri)
+            self.counter = LimitsCounter(self.items, storage_uri, namespace)
 
     def retry_after(self, key: str) -> int | None:
         """Return seconds to wait when `key` is over a limit, else None."""

@@ -56,16 +56,12 @@ def _count_attempt(client: str, values: dict | None = None) -> None:
     Raises:
         ApiError: 429 with Retry-After once the client is over COMMENTS_ATTEMPT_LIMIT.
     """
-    attempts = get_attempt_limiter()
-    # The two limiters share one table; the prefix keeps their counts apart.
-    key = f"attempt:{client}"
-    if (wait := attempts.take(key)) is not None:
-        raise ApiError(
-            429,
-            "Too many attempts from you just now. Please wait a little.",
-            headers={"Retry-After": str(wait)},
-            values=values,
-        )
+    if (wait := get_attempt_limiter().take(client)) is not None:
+        raise _too_many(wait, "Too many attempts from you just now. Please wait a little.", values)
+
+
+def _too_many(wait: int, message: str, values: dict | None) -> ApiError:
+    return ApiError(429, message, headers={"Retry-After": str(wait)}, values=values)
 
 
 def _token(comment_id: int) -> str | None:
@@ -88,12 +84,8 @@ def create_comment() -> Response:
         raise ApiError(400, "Your comment could not be posted.", values=values)
     limiter = get_limiter()
     if (wait := limiter.retry_after(client)) is not None:
-        raise ApiError(
-            429,
-            "You have posted several comments just now. Please wait a little.",
-            headers={"Retry-After": str(wait)},
-            values=values,
-        )
+        message = "You have posted several comments just now. Please wait a little."
+        raise _too_many(wait, message, values)
     submission, errors = validate_comment(fields)
     if errors:
         raise ApiError(422, "Please correct the marked fields.", errors=errors, values=values)
