@@ -16,8 +16,9 @@ from typing import Any
 from flask import Flask
 
 from . import extensions
+from .actions.page_worker import PageWorker
 from .bake.section import template_globals, template_loader
-from .cli import comments_cli
+from .cli import comments_cli, update_pages_command
 from .core.keys import load_or_create_secret
 from .settings import INSTANCE_DIR, ConfigError, load_config
 from .web import errors, origin
@@ -54,10 +55,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         package_log.setLevel(logging.INFO)
 
     extensions.init_app(app)
+    worker = app.extensions[extensions.PAGES] = PageWorker(app)
+    # The first request of each process starts its worker thread (COMMENTS_PAGE_WORKER=thread),
+    # so any WSGI server, forking or not, runs one; the CLI starts none.
+    app.before_request(worker.ensure_started)
     errors.register(app)
     origin.init_app(app)
     app.register_blueprint(writing_bp)
     app.register_blueprint(reading_bp)
     app.register_blueprint(pages_bp)
     app.cli.add_command(comments_cli)
+    app.cli.add_command(update_pages_command)
     return app

@@ -1,12 +1,16 @@
 """Editors' commands: flask --app comments_api comments list|approve|spam|unapprove|delete.
 
 Also the console script `comments-api`, which makes the app itself from the COMMENTS_*
-settings (`comments-api comments list`, `comments-api run`).
+settings (`comments-api comments list`, `comments-api run`, `comments-api update-pages`).
+An editor's change never writes pages from here: it is recorded in the store, and the page
+worker of the service (or `update-pages`) updates the folder COMMENTS_SITE_DIR names there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
 
 import click
@@ -15,7 +19,7 @@ from flask.cli import AppGroup, FlaskGroup
 
 from .actions import editor
 from .core.moderation import PENDING, PUBLISHED, SPAM, STATUSES
-from .extensions import get_db
+from .extensions import get_db, get_page_worker
 from .fields import editor_view
 from .settings import help_text
 from .store import queries
@@ -84,6 +88,25 @@ def delete_command(ids: tuple[int, ...]) -> None:
     _report(editor.delete(current_app, ids), "Deleted")
 
 
+@click.command("update-pages")
+@click.option("--once", is_flag=True, help="Bring the stale pages up to date, then stop.")
+def update_pages_command(once: bool) -> None:
+    """Run the page-update worker: static pages follow their published comments.
+
+    Run it where COMMENTS_SITE_DIR lives, with COMMENTS_PAGE_WORKER=off for the service.
+    """
+    worker = get_page_worker()
+    if once:
+        click.echo(f"Updated {worker.run_pending(current_app)} pages.")
+        return
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    click.echo(
+        f"Updating the pages in {current_app.config['COMMENTS_SITE_DIR']} as comments change."
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        worker.serve(elect=False)
+
+
 def _make_app():
     from . import create_app
 
@@ -96,3 +119,4 @@ main = FlaskGroup(
     help="The comment service and its editors' commands. Settings come from COMMENTS_* "
     "environment variables:\n\n" + help_text(),
 )
+main.add_command(update_pages_command)

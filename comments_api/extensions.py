@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
@@ -15,8 +16,11 @@ from .setting_readers import ConfigError
 from .store.engine import Database
 from .web.ratelimit import RateLimiter, longest_window
 
+if TYPE_CHECKING:
+    from .actions.page_worker import PageWorker
+
 DATABASE, MANIFEST, LIMITER = "comments_db", "comments_manifest", "comments_limiter"
-ATTEMPTS = "comments_attempts"
+ATTEMPTS, PAGES = "comments_attempts", "comments_page_worker"
 # The app's clock: config["CLOCK"] (a callable giving an aware datetime) lets tests move time.
 CLOCK = "CLOCK"
 
@@ -88,6 +92,11 @@ def get_limiter(app: Flask | None = None) -> RateLimiter:
 def get_attempt_limiter(app: Flask | None = None) -> RateLimiter:
     """Return the limiter of write requests (refused ones too) of `app`."""
     return (app or current_app).extensions[ATTEMPTS]
+
+
+def get_page_worker(app: Flask | None = None) -> PageWorker:
+    """Return the page worker of `app` (actions/page_worker.py), attached by create_app."""
+    return (app or current_app).extensions[PAGES]
 
 
 def now(app: Flask | None = None) -> datetime:

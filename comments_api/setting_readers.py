@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 MODERATION_MODES = ("first-time", "all", "none")
+PAGE_WORKER_MODES = ("thread", "inline", "off")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
 class ConfigError(ValueError):
@@ -110,6 +112,24 @@ def moderation(value: Any) -> str:
     text = as_text(value).lower()
     if text not in MODERATION_MODES:
         raise ValueError(f"must be one of {', '.join(MODERATION_MODES)}, got {text!r}")
+    return text
+
+
+def page_worker(value: Any) -> str:
+    text = as_text(value).lower()
+    if text not in PAGE_WORKER_MODES:
+        raise ValueError(f"must be one of {', '.join(PAGE_WORKER_MODES)}, got {text!r}")
+    return text
+
+
+def redis_url(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = as_text(value)
+    if not text or text.lower() == "off":
+        return None
+    if urlsplit(text).scheme not in REDIS_SCHEMES:
+        raise ValueError(f"must be a redis://host:port URL, got {text!r}")
     return text
 
 

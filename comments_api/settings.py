@@ -100,6 +100,19 @@ SETTINGS: tuple[Setting, ...] = (
             "`module:function` called as `function(app, thread)` after a thread's published "
             "comments change (also a callable in `config`); the default brings the article's "
             "static page up to date; `off` turns it off"),
+    Setting("COMMENTS_PAGE_WORKER", "thread", read.page_worker, "`thread`",
+            "who runs the page updates, after the answer: `thread`: one thread per host among "
+            "the service's processes; `off`: a separate `comments-api update-pages` process; "
+            "`inline`: the request itself, before it answers (slow on long threads)"),
+    Setting("COMMENTS_PAGE_DELAY", 0.3, read.seconds, "`0.3`",
+            "seconds the page worker waits after a change, so a burst of comments on one "
+            "thread gives one page update"),
+    Setting("COMMENTS_PAGE_POLL", 1.0, read.seconds, "`1`",
+            "seconds between the page worker's looks at the store for changes made by other "
+            "processes (the CLI, other hosts), when no Redis wake-up comes"),
+    Setting("COMMENTS_REDIS_URL", None, read.redis_url, "none",
+            "`redis://host:6379`: changes wake the page worker at once through Redis "
+            "publish/subscribe, from any process or host"),
 )  # fmt: skip
 NAMES = frozenset(s.name for s in SETTINGS)
 

@@ -25,7 +25,7 @@ from ..core.validation import Submission, validate_comment
 from ..extensions import get_db, get_manifest, now
 from ..fields import EDITABLE, FIXED, LABELS, STORED_INPUTS, TEXT_KINDS
 from ..store import queries
-from .publishing import published_changed
+from .publishing import published_changed, record
 
 log = logging.getLogger(__name__)
 FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
@@ -45,6 +45,8 @@ class Posted:
     thread_url: str
     # Proof for this browser's next comments that it posted as this email.
     commenter_token: str
+    # The page-update change that will show it (None while it is held).
+    change: int | None = None
 
 
 def policy(app: Flask) -> Policy:
@@ -157,6 +159,7 @@ def create(
             "avatar": avatar_hash(secret, email_key),
         }
         row["id"] = queries.insert_comment(conn, row)
+        change = record(conn, [row["thread"]]) if status == PUBLISHED else None
     log.info(
         "comments: stored comment %s on %s as %s (%s)", row["id"], row["thread"], status, reason
     )
@@ -170,6 +173,7 @@ def create(
         edit_until=moment + timedelta(seconds=edit_seconds) if edit_seconds else None,
         thread_url=thread.url,
         commenter_token=make_commenter_token(secret, email_key),
+        change=change,
     )
 
 
@@ -234,6 +238,8 @@ def edit(app: Flask, comment_id: int, token: str | None, changes: dict[str, Any]
         }
         queries.update_comment(conn, comment_id, update)
         row.update(update)
+        if PUBLISHED in (status, old_status):
+            record(conn, [row["thread"]])
     log.info("comments: comment %s edited by its author", comment_id)
     if PUBLISHED in (status, old_status):
         published_changed(app, [row["thread"]])
@@ -249,6 +255,8 @@ def remove(app: Flask, comment_id: int, token: str | None) -> None:
     with get_db(app).write() as conn:
         row = _authorised_row(conn, app, comment_id, token)
         queries.delete_comment(conn, comment_id)
+        if row["status"] == PUBLISHED:
+            record(conn, [row["thread"]])
     log.info("comments: comment %s deleted by its author", comment_id)
     if row["status"] == PUBLISHED:
         published_changed(app, [row["thread"]])

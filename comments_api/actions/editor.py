@@ -12,7 +12,7 @@ from flask import Flask
 from ..core.moderation import PUBLISHED, STATUSES
 from ..extensions import get_db
 from ..store import queries
-from .publishing import published_changed
+from .publishing import published_changed, record
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def delete(app: Flask, ids: Iterable[int]) -> list[Outcome]:
 def _apply(
     app: Flask, ids: Iterable[int], change: Callable[[Any, dict], str | None]
 ) -> list[Outcome]:
-    # One transaction for the whole batch; the publish hook runs only after it commits.
+    # One transaction for the whole batch, which records the stale pages with the change.
     outcomes = []
     with get_db(app).write() as conn:
         for comment_id in ids:
@@ -73,6 +73,7 @@ def _apply(
                 continue
             after = change(conn, row)
             outcomes.append(Outcome(comment_id, row["thread"], row["status"], after))
+        record(conn, _changed_threads(outcomes))
     published_changed(app, _changed_threads(outcomes))
     return outcomes
 

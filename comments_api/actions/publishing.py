@@ -1,27 +1,25 @@
-"""The one place that announces published changes: the COMMENTS_ON_PUBLISH hook."""
+"""The one place that announces published changes: recorded with the change, then the page
+worker is told (page_worker.py runs COMMENTS_ON_PUBLISH for each changed thread)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from flask import Flask
 
-log = logging.getLogger(__name__)
+from ..extensions import get_page_worker
+from .page_worker import record
+
+__all__ = ["published_changed", "record"]
 
 
 def published_changed(app: Flask, threads: Iterable[str]) -> None:
-    """Call COMMENTS_ON_PUBLISH(app, thread) for each thread whose published comments changed.
+    """Tell the page worker, after the commit, that these threads' pages are stale.
 
-    Called after the commit, whenever a comment is published (directly on posting, or
-    approved), or a published comment is edited, deleted or taken down. A failing hook is
-    logged and never undoes or breaks the change.
+    Called whenever a comment is published (directly on posting, or approved), or a
+    published comment is edited, deleted or taken down; the change itself was recorded with
+    `record(conn, threads)` in its transaction. The answer never waits for the page unless
+    COMMENTS_PAGE_WORKER is `inline`, and a failing update never undoes the change.
     """
-    hook = app.config.get("COMMENTS_ON_PUBLISH")
-    if hook is None:
-        return
-    for thread in sorted(set(threads)):
-        try:
-            hook(app, thread)
-        except Exception:  # the comment is stored; the page catches up at the next build
-            log.exception("comments: publish hook failed for thread %s", thread)
+    if list(threads):
+        get_page_worker(app).changed()

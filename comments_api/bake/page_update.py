@@ -1,23 +1,29 @@
 """Bring one article page up to date when its published comments change, without a build.
 
 A full build of a large site takes tens of seconds; re-rendering the comment section of one
-page takes milliseconds. The service calls `update_page(app, thread)` (the default
+page takes milliseconds. The page worker calls `update_page(app, thread)` (the default
 COMMENTS_ON_PUBLISH hook) after a comment is published, approved or deleted. The section is
 rendered from the same templates as the build (section.py), with the manifest's settings,
 and replaces the part of the page between the comment markers.
+
+Exact: every writer of comment sections (the worker, the build's last step) holds the
+site's page lock while it reads the comments and writes the page, so a slower writer can
+never put an older set of comments over a newer one.
 """
 
 from __future__ import annotations
 
 import fcntl
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask
 
-from ..extensions import get_manifest
-from ..store.queries import read_published
+from ..extensions import get_db, get_manifest
+from ..store.queries import published_by_thread, read_published
 from .discussion import make_discussion
 from .files import write_atomically
 from .manifest import Manifest, ManifestUnavailable
@@ -31,6 +37,14 @@ class PageUpdateError(RuntimeError):
     """The page could not be brought up to date (no manifest entry, no page, no markers)."""
 
 
+@contextmanager
+def page_lock(site_dir: Path) -> Iterator[None]:
+    """Hold the site's page lock: one writer of comment sections at a time, in any process."""
+    with open(Path(site_dir) / LOCK_NAME, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def update_file(
     manifest: Manifest,
     site_dir: Path,
@@ -40,8 +54,9 @@ def update_file(
 ) -> Path:
     """Re-render the comment section of `thread`'s page from `comments` and return the file.
 
-    The page is replaced atomically or not at all: a section without its markers is refused
-    before the page is touched, and a failed write (a full disk) leaves no temporary file.
+    The caller holds page_lock(site_dir) and read `comments` while holding it. The page is
+    replaced atomically or not at all: a section without its markers is refused before the
+    page is touched, and a failed write (a full disk) leaves no temporary file.
 
     Raises:
         PageUpdateError: when the thread or its page is unknown, the page has no markers, the
@@ -63,20 +78,39 @@ def update_file(
         check_section(section)
     except ValueError as error:
         raise PageUpdateError(f"the rendered comment section is unusable: {error}") from None
-    # One writer at a time per site: two approvals at once must not interleave their writes.
-    with open(site_dir / LOCK_NAME, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            html = replace_section(page.read_text(encoding="utf-8"), section)
-        except FileNotFoundError:
-            raise PageUpdateError(f"no page {entry.url} in {site_dir}") from None
-        except ValueError as error:
-            raise PageUpdateError(str(error)) from None
-        try:
-            write_atomically(page, html, prefix=".rebake-")
-        except OSError as error:
-            raise PageUpdateError(f"cannot write {entry.url}: {error}") from None
+    try:
+        html = replace_section(page.read_text(encoding="utf-8"), section)
+    except FileNotFoundError:
+        raise PageUpdateError(f"no page {entry.url} in {site_dir}") from None
+    except ValueError as error:
+        raise PageUpdateError(str(error)) from None
+    try:
+        write_atomically(page, html, prefix=".rebake-")
+    except OSError as error:
+        raise PageUpdateError(f"cannot write {entry.url}: {error}") from None
     return page
+
+
+def refresh_threads(
+    manifest: Manifest,
+    site_dir: Path,
+    theme_folders: list[Path],
+    database_url: str,
+    threads: list[str],
+) -> list[Path]:
+    """Bring the pages of `threads` up to date from the store, without a Flask app (the
+    build's last step); return the files written. Pages that cannot be updated are logged."""
+    written = []
+    with page_lock(site_dir):
+        comments = read_published(database_url, threads)
+        for thread in sorted(set(threads)):
+            try:
+                written.append(
+                    update_file(manifest, site_dir, theme_folders, thread, comments.get(thread, []))
+                )
+            except PageUpdateError as error:
+                log.warning("comments: page of %s not updated: %s", thread, error)
+    return written
 
 
 def update_page(app: Flask, thread: str) -> None:
@@ -91,12 +125,13 @@ def update_page(app: Flask, thread: str) -> None:
         log.warning("comments: page of %s not updated: not in the manifest", thread)
         return
     config = app.config
-    comments = read_published(config["COMMENTS_DATABASE_URL"], [thread]).get(thread, [])
+    site_dir = config["COMMENTS_SITE_DIR"]
     try:
-        page = update_file(
-            manifest, config["COMMENTS_SITE_DIR"], config["COMMENTS_TEMPLATES"], thread, comments
-        )
-    except PageUpdateError as error:
+        with page_lock(site_dir):
+            with get_db(app).read() as conn:
+                comments = published_by_thread(conn, [thread]).get(thread, [])
+            page = update_file(manifest, site_dir, config["COMMENTS_TEMPLATES"], thread, comments)
+    except (PageUpdateError, FileNotFoundError) as error:
         log.warning("comments: page of %s not updated: %s", thread, error)
         return
     log.info("comments: updated %s with %s comments", page.name, len(comments))

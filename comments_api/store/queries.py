@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -10,18 +11,34 @@ from sqlalchemy import Connection, delete, func, insert, inspect, select, update
 
 from ..core.moderation import PUBLISHED
 from ..core.validation import MAX_ID
-from ..fields import public_view
+from ..fields import FIELDS, public_view
 from .engine import make_engine, sqlite_path
-from .schema import comments, rate_hits
+from .schema import body_key, comments, pages, rate_hits
+
+# What the build reads: the public fields and the tree's links, never an email. A store of an
+# older schema not migrated yet still has all of them.
+PUBLIC_COLUMNS = tuple(
+    column
+    for column in comments.c
+    if column.name in {"id", "thread", "parent", "status"}
+    or any(f.public and f.name == column.name for f in FIELDS)
+)
 
 
 def _as_dict(row: Any) -> dict[str, Any]:
     return dict(row._mapping)
 
 
+def _with_body_key(values: dict[str, Any]) -> dict[str, Any]:
+    # Every write of a body keeps its key with it, so the duplicate check's index is whole.
+    if "body" in values:
+        return {**values, "body_key": body_key(values["body"])}
+    return values
+
+
 def insert_comment(conn: Connection, values: dict[str, Any]) -> int:
     """Insert one comment and return the id the database gave it."""
-    result = conn.execute(insert(comments).values(**values))
+    result = conn.execute(insert(comments).values(**_with_body_key(values)))
     return int(result.inserted_primary_key[0])
 
 
@@ -57,7 +74,12 @@ def is_duplicate(
             if who is None
             else who | (comments.c.email_key == email_key)
         )
-    query = select(comments.c.id).where(comments.c.thread == thread, comments.c.body == body, who)
+    query = select(comments.c.id).where(
+        comments.c.thread == thread,
+        comments.c.body_key == body_key(body),
+        comments.c.body == body,
+        who,
+    )
     return conn.execute(query.limit(1)).first() is not None
 
 
@@ -160,7 +182,9 @@ def list_comments(
 
 def update_comment(conn: Connection, comment_id: int, values: dict[str, Any]) -> None:
     """Change stored fields of one comment."""
-    conn.execute(update(comments).where(comments.c.id == comment_id).values(**values))
+    conn.execute(
+        update(comments).where(comments.c.id == comment_id).values(**_with_body_key(values))
+    )
 
 
 def delete_comment(conn: Connection, comment_id: int) -> None:
@@ -195,6 +219,68 @@ def count_rate_hits(conn: Connection) -> int:
     return conn.scalar(select(func.count()).select_from(rate_hits)) or 0
 
 
+def mark_stale(conn: Connection, threads: Iterable[str]) -> int:
+    """Record, in the caller's writing transaction, that these threads' pages need updating;
+    return the change's number."""
+    version = (conn.scalar(select(func.max(pages.c.version))) or 0) + 1
+    for thread in sorted(set(threads)):
+        changed = conn.execute(
+            update(pages).where(pages.c.thread == thread).values(version=version)
+        ).rowcount
+        if not changed:
+            conn.execute(insert(pages).values(thread=thread, version=version, baked=0))
+    return version
+
+
+def stale_pages(conn: Connection) -> list[tuple[str, int]]:
+    """Return (thread, change number) of every page behind its comments, oldest change first."""
+    query = (
+        select(pages.c.thread, pages.c.version)
+        .where(pages.c.baked < pages.c.version)
+        .order_by(pages.c.version)
+    )
+    return [(row.thread, row.version) for row in conn.execute(query)]
+
+
+def mark_baked(conn: Connection, thread: str, version: int) -> None:
+    """Record that the page of `thread` shows its comments as of change `version`."""
+    conn.execute(
+        update(pages).where(pages.c.thread == thread, pages.c.baked < version).values(baked=version)
+    )
+
+
+def baked_change(conn: Connection, thread: str) -> int:
+    """Return the number of the change the page of `thread` shows (0: none recorded)."""
+    return conn.scalar(select(pages.c.baked).where(pages.c.thread == thread)) or 0
+
+
+def latest_change(conn: Connection) -> int:
+    """Return the number of the newest change to any thread's published comments (0: none)."""
+    return conn.scalar(select(func.max(pages.c.version))) or 0
+
+
+def changed_since(conn: Connection, version: int) -> list[str]:
+    """Return the threads whose published comments changed after change `version`."""
+    query = select(pages.c.thread).where(pages.c.version > version).order_by(pages.c.thread)
+    return list(conn.scalars(query))
+
+
+@contextmanager
+def _store_reader(database_url: str, table: str) -> Iterator[Connection | None]:
+    # For the build, without a Flask app: None when the store or the table does not exist
+    # yet, which is never created here.
+    path = sqlite_path(database_url)
+    if path is not None and not path.is_file():
+        yield None
+        return
+    engine = make_engine(database_url, timeout=30.0, pooled=False)
+    try:
+        with engine.connect() as conn, conn.begin():
+            yield conn if inspect(conn).has_table(table) else None
+    finally:
+        engine.dispose()
+
+
 def read_published(
     database_url: str, threads: Iterable[str] | None = None
 ) -> dict[str, list[dict]]:
@@ -202,29 +288,34 @@ def read_published(
 
     Works without a Flask app. A store that does not exist yet gives {} and is not created.
     """
-    path = sqlite_path(database_url)
-    if path is not None and not path.is_file():
-        return {}
     wanted = None if threads is None else sorted(set(threads))
     if wanted == []:
         return {}
-    engine = make_engine(database_url, timeout=30.0, pooled=False)
-    try:
-        with engine.connect() as conn, conn.begin():
-            if not inspect(conn).has_table(comments.name):
-                return {}
-            return _published_by_thread(conn, wanted)
-    finally:
-        engine.dispose()
+    with _store_reader(database_url, comments.name) as conn:
+        return {} if conn is None else published_by_thread(conn, wanted)
 
 
-def _published_by_thread(conn: Connection, wanted: list[str] | None) -> dict[str, list[dict]]:
+def read_latest_change(database_url: str) -> int:
+    """Return latest_change() of the store at `database_url` (0 when there is none yet)."""
+    with _store_reader(database_url, pages.name) as conn:
+        return 0 if conn is None else latest_change(conn)
+
+
+def read_changed_since(database_url: str, version: int) -> list[str]:
+    """Return changed_since(version) of the store at `database_url`."""
+    with _store_reader(database_url, pages.name) as conn:
+        return [] if conn is None else changed_since(conn, version)
+
+
+def published_by_thread(conn: Connection, wanted: list[str] | None) -> dict[str, list[dict]]:
+    """Return {thread: [public comment, ...]} of the published comments of `wanted` (None:
+    all threads), oldest first, each reply's parent the nearest one shown."""
     # Many threads (a big site) are read whole and filtered here rather than through a huge
     # IN list; replies' parents are resolved from one small index query.
     condition = comments.c.thread.in_(wanted) if wanted and len(wanted) <= 500 else None
     keep = set(wanted) if wanted is not None else None
     index_query = select(comments.c.id, comments.c.parent, comments.c.status, comments.c.thread)
-    query = select(comments).where(comments.c.status == PUBLISHED).order_by(comments.c.id)
+    query = select(*PUBLIC_COLUMNS).where(comments.c.status == PUBLISHED).order_by(comments.c.id)
     if condition is not None:
         index_query, query = index_query.where(condition), query.where(condition)
     indexes: dict[str, dict[int, tuple[int | None, str]]] = {}

@@ -4,11 +4,14 @@
 through MIGRATIONS: each is the DDL of the day it was written and never changes afterwards,
 so a store made by any release migrates to the same schema. To add a column, append a step
 (ALTER TABLE comments ADD COLUMN ...) and add the Column below; a test checks the two agree.
+A step is SQL text, or a function of the connection for data a statement cannot compute.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -72,6 +75,8 @@ comments = Table(
     Column("url", String(200), nullable=False),
     Column("body", Text, nullable=False),
     Column("body_html", Text, nullable=False),
+    # SHA-256 of the body: the duplicate check finds the same text through an index.
+    Column("body_key", String(64), nullable=True),
     Column("created", UTCDateTime, nullable=False),
     Column("modified", UTCDateTime, nullable=True),
     # Keyed hashes: the client's IP address and the avatar are never stored in clear.
@@ -82,6 +87,7 @@ comments = Table(
     Index("ix_comments_email_key_created", "email_key", "created"),
     Index("ix_comments_address_created", "address_hash", "created"),
     Index("ix_comments_parent", "parent"),
+    Index("ix_comments_thread_body_key", "thread", "body_key"),
     # Ids are never reused: an edit token for a deleted comment must not fit a new one.
     sqlite_autoincrement=True,
 )
@@ -104,6 +110,32 @@ rate_hits = Table(
     Index("ix_comments_rate_moment", "moment"),
 )
 
+# The page-update queue: each thread whose published comments changed, the change's number
+# (one sequence for the whole store) and the number its static page last showed. A thread is
+# stale while baked < version; the row stays, so a build can ask what changed while it ran.
+pages = Table(
+    "comments_pages",
+    metadata,
+    Column("thread", String(200), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("baked", Integer, nullable=False),
+    Index("ix_comments_pages_version", "version"),
+)
+
+
+def body_key(body: str) -> str:
+    """Return the stored key of a comment's text (its SHA-256, hex)."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _fill_body_keys(conn: Connection) -> None:
+    rows = conn.execute(text("SELECT id, body FROM comments WHERE body_key IS NULL")).all()
+    for row in rows:
+        conn.execute(
+            text("UPDATE comments SET body_key = :key WHERE id = :id"),
+            {"key": body_key(row.body), "id": row.id},
+        )
+
 
 # Each step: statements with {serial} (the auto-increment key) and {time} (an aware moment)
 # spelled per dialect.
@@ -111,7 +143,8 @@ DIALECT_WORDS = {
     "sqlite": {"serial": "INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT", "time": "DATETIME"},
     "postgresql": {"serial": "SERIAL NOT NULL PRIMARY KEY", "time": "TIMESTAMP WITH TIME ZONE"},
 }
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+Step = str | Callable[[Connection], None]
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     # 1: the comments table.
     (
         """CREATE TABLE comments (
@@ -145,6 +178,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX ix_comments_rate_key_moment ON comments_rate (key_hash, moment)",
         "CREATE INDEX ix_comments_rate_moment ON comments_rate (moment)",
     ),
+    # 3: the duplicate check by index, and the page-update queue.
+    (
+        "ALTER TABLE comments ADD COLUMN body_key VARCHAR(64)",
+        _fill_body_keys,
+        "CREATE INDEX ix_comments_thread_body_key ON comments (thread, body_key)",
+        """CREATE TABLE comments_pages (
+            thread VARCHAR(200) NOT NULL PRIMARY KEY,
+            version INTEGER NOT NULL,
+            baked INTEGER NOT NULL
+        )""",
+        "CREATE INDEX ix_comments_pages_version ON comments_pages (version)",
+    ),
 )
 
 
@@ -152,7 +197,10 @@ def apply_step(conn: Connection, number: int) -> None:
     """Run migration `number` (1-based) on `conn`."""
     words = DIALECT_WORDS[conn.dialect.name]
     for statement in MIGRATIONS[number - 1]:
-        conn.execute(text(statement.format(**words)))
+        if callable(statement):
+            statement(conn)
+        else:
+            conn.execute(text(statement.format(**words)))
 
 
 def migrate(conn: Connection, target: int | None = None) -> int:

@@ -12,7 +12,7 @@ from ..core.client import client_address, is_trusted
 from ..core.errors import ApiError
 from ..core.keys import address_hash
 from ..core.validation import validate_comment
-from ..extensions import get_attempt_limiter, get_limiter, site_url
+from ..extensions import get_attempt_limiter, get_limiter, get_page_worker, site_url
 from ..fields import ECHOED, HONEYPOT, iso_time, public_view
 from .payload import FORM, read_body
 
@@ -22,6 +22,8 @@ COOKIE = "comment_edit_{}"
 # The commenter token: this browser posted as an email before (see actions/commenter.py).
 COMMENTER_COOKIE = "commenter"
 COMMENTER_DAYS = 365
+# Seconds a form post (a browser without JavaScript) waits for the page to show its comment.
+FORM_WAIT = 3.0
 
 
 def _client() -> str:
@@ -101,6 +103,9 @@ def create_comment() -> Response:
     comment_id = posted.row["id"]
     if request.mimetype == FORM:
         anchor = f"comment-{comment_id}" if posted.status == "published" else "comment-pending"
+        if posted.change is not None:
+            # Without JavaScript the browser goes to the static page: let it show the comment.
+            get_page_worker().wait_until_shown(posted.row["thread"], posted.change, FORM_WAIT)
         response = redirect(f"{article_path(site_url(), posted.thread_url)}#{anchor}", 303)
     else:
         answer = {**public_view(posted.row), "status": posted.status}

@@ -5,6 +5,10 @@ same COMMENTS_DATABASE_URL the service uses), gives every article a `comments` a
 (None, or the section with its `discussion` and rendered `html`), and writes
 `comments/threads.json`, the list of threads the service accepts. What it renders and writes
 comes from comments_api.bake, which the service uses for its page updates too.
+
+A comment published while the build runs is not lost: the build notes the store's latest
+change before reading the comments, and its last step, under the page lock the service's
+page updates take, brings every page whose comments changed since then up to date.
 """
 
 from __future__ import annotations
@@ -23,15 +27,19 @@ from comments_api.bake.manifest import (
     DEFAULT_MAX_DEPTH,
     Entry,
     manifest_data,
+    parse_manifest,
     write_manifest,
 )
+from comments_api.bake.page_update import refresh_threads
 from comments_api.bake.section import render_section
 from comments_api.bake.threads import check_close_after_days, thread_state
 from comments_api.settings import read_setting
-from comments_api.store.queries import read_published
+from comments_api.store.queries import read_changed_since, read_latest_change, read_published
 
 log = logging.getLogger(__name__)
 CONTEXT_KEY = "comment_threads"
+# The store's latest change when the build read the comments: later ones are replayed.
+CHANGE_KEY = "comment_changes_read"
 
 
 @dataclass(frozen=True)
@@ -64,14 +72,21 @@ def section_settings(settings) -> dict:
     }
 
 
-def read_comments(settings, threads: list[str]) -> dict[str, list[dict]]:
-    """Return the published comments of `threads`, or none when there is no store yet."""
+def database_url(settings) -> str:
+    """Return the comment store the build reads: its setting, else the service's."""
+    return settings.get("COMMENTS_DATABASE_URL") or read_setting("COMMENTS_DATABASE_URL")
+
+
+def read_comments(settings, threads: list[str]) -> tuple[dict[str, list[dict]], int | None]:
+    """Return the published comments of `threads` and the store's latest change before they
+    were read; none and None when there is no usable store."""
     try:
-        url = settings.get("COMMENTS_DATABASE_URL") or read_setting("COMMENTS_DATABASE_URL")
-        return read_published(url, threads)
+        url = database_url(settings)
+        latest = read_latest_change(url)
+        return read_published(url, threads), latest
     except Exception as error:  # a bad store must not stop the build; the pages show none
         log.warning("comments: could not read the comment store (%s)", type(error).__name__)
-        return {}
+        return {}, None
 
 
 def attach_discussions(generator) -> None:
@@ -93,7 +108,7 @@ def attach_discussions(generator) -> None:
         published = article.date if article.date.tzinfo else article.date.replace(tzinfo=UTC)
         states[article] = thread_state(article.metadata.get("comments"), published, close_after)
     enabled = [a for a in articles if states[a].enabled]
-    comments = read_comments(settings, [threads[a] for a in enabled])
+    comments, generator.context[CHANGE_KEY] = read_comments(settings, [threads[a] for a in enabled])
     for article in articles:
         state = states[article]
         if not state.enabled:
@@ -123,6 +138,30 @@ class ThreadManifestGenerator(Generator):
         )
         path = write_manifest(self.output_path, data)
         log.debug("comments: wrote %s threads to %s", len(data["threads"]), path)
+        self.replay_changes(data)
+
+    def replay_changes(self, data: dict) -> None:
+        """Update the pages whose comments changed while the build ran (the articles are
+        written: Pelican runs the plugins' generators after its own)."""
+        read_at = self.context.get(CHANGE_KEY)
+        if read_at is None:
+            return
+        url = database_url(self.settings)
+        try:
+            changed = set(read_changed_since(url, read_at)) & set(data["threads"])
+            if changed:
+                written = refresh_threads(
+                    parse_manifest(data),
+                    self.output_path,
+                    theme_folders(self.settings),
+                    url,
+                    sorted(changed),
+                )
+                log.info(
+                    "comments: %s pages caught up with comments from the build's time", len(written)
+                )
+        except Exception as error:  # the pages catch up at the next update or build
+            log.warning("comments: could not replay newer comments (%s)", type(error).__name__)
 
 
 def get_generators(pelican):

@@ -58,6 +58,8 @@ def settings(manifest, database_url) -> dict[str, Any]:
         "COMMENTS_MANIFEST": manifest,
         "COMMENTS_SITE_DIR": manifest.parent.parent,
         "COMMENTS_SITE_URL": SITE,
+        # The request runs the page update before it answers, so a test sees it at once.
+        "COMMENTS_PAGE_WORKER": "inline",
         **LIMITS_OFF,
         **MODERATION_OFF,
     }
