@@ -72,3 +72,6 @@ COMMENTS_CLOSE_AFTER_DAYS = 0
 COMMENTS_API_PATH = "/api"
 
 COMMENTS_MAX_DEPTH = 5
+# Top-level comments on an article page (as WordPress); older ones are baked into numbered
+# comment pages beside it, linked without JavaScript. 0 keeps every comment on the article.
+COMMENTS_PER_PAGE = 50

@@ -14,5 +14,6 @@ globals().update(
 SITEURL = os.environ.get("SITEURL", "https://news.example.org")
 RELATIVE_URLS = False
 DELETE_OUTPUT_DIRECTORY = True
-# Only the generated files go: keep version-control folders of a deployed output.
-OUTPUT_RETENTION = [".git", ".hg"]
+# Only the generated files go: keep version-control folders of a deployed output, and the
+# page-update locks a running service may hold while the build cleans up.
+OUTPUT_RETENTION = [".git", ".hg", ".comments.lock", ".comments-worker.lock"]

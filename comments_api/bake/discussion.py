@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from .threads import Node, ThreadState, build_tree, count_label
@@ -21,11 +21,99 @@ class Discussion:
     built_at: str
     # Whether the article took comments when this was made (the page shows the form then).
     open: bool
+    # Which comment page this is (1 holds the oldest threads; the last is the article's own)
+    # and the links between them, relative to the article's folder.
+    page: int = 1
+    pages: int = 1
+    links: list[PageLink] = field(default_factory=list)
+
+    @property
+    def newest(self) -> bool:
+        """Return True for the article's own page, where newer comments are loaded live."""
+        return self.page == self.pages
+
+    @property
+    def older(self) -> PageLink | None:
+        """Return the link to the page of older comments, if any."""
+        return self.links[self.page - 2] if self.page > 1 else None
+
+    @property
+    def newer(self) -> PageLink | None:
+        """Return the link to the page of newer comments, if any."""
+        return self.links[self.page] if self.page < self.pages else None
 
     @property
     def count_label(self) -> str:
         """Return the heading: "No comments yet", "1 Comment", "3 Comments"."""
         return count_label(self.count)
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """A link to one comment page, as the section's page navigation shows it."""
+
+    number: int
+    href: str
+    current: bool
+
+
+def comment_page_url(article_url: str, number: int) -> str:
+    """Return the site-relative URL of comment page `number` of the article at `article_url`:
+    beside the article, so the page's relative links work there too."""
+    if article_url.endswith("/"):
+        return f"{article_url}comments-{number}.html"
+    stem = article_url[: -len(".html")] if article_url.endswith(".html") else article_url
+    return f"{stem}-comments-{number}.html"
+
+
+def _href(url: str) -> str:
+    return url.rsplit("/", 1)[-1] or "./"
+
+
+def make_discussions(
+    thread: str,
+    state: ThreadState,
+    comments: Sequence[Mapping],
+    built_at: datetime,
+    max_depth: int,
+    *,
+    per_page: int = 0,
+    article_url: str = "",
+) -> list[Discussion]:
+    """Return the comment pages of a thread from its published comments, oldest first.
+
+    Each page holds at most `per_page` top-level comments with all their replies (0: one
+    page for all). The last page is the article's own; the others are baked beside it.
+    """
+    tree = build_tree(comments, max_depth)
+    for node in walk(tree):
+        node.date_label = format_date(node.comment["created"])
+    size = per_page or max(1, len(tree))
+    chunks = [tree[start : start + size] for start in range(0, len(tree), size)] or [[]]
+    count = len(chunks)
+
+    def links(current: int) -> list[PageLink]:
+        return [
+            PageLink(n, _href(article_url if n == count else comment_page_url(article_url, n)),
+                     n == current)
+            for n in range(1, count + 1)
+        ]  # fmt: skip
+
+    return [
+        Discussion(
+            thread=thread,
+            state=state,
+            tree=chunk,
+            count=len(comments),
+            last_id=max((c["id"] for c in comments), default=0),
+            built_at=built_at.isoformat(timespec="seconds"),
+            open=state.is_open(built_at),
+            page=number,
+            pages=count,
+            links=links(number) if count > 1 else [],
+        )
+        for number, chunk in enumerate(chunks, start=1)
+    ]
 
 
 def make_discussion(
@@ -35,19 +123,8 @@ def make_discussion(
     built_at: datetime,
     max_depth: int,
 ) -> Discussion:
-    """Return the Discussion of a thread from its published comments."""
-    tree = build_tree(comments, max_depth)
-    for node in walk(tree):
-        node.date_label = format_date(node.comment["created"])
-    return Discussion(
-        thread=thread,
-        state=state,
-        tree=tree,
-        count=len(comments),
-        last_id=max((c["id"] for c in comments), default=0),
-        built_at=built_at.isoformat(timespec="seconds"),
-        open=state.is_open(built_at),
-    )
+    """Return the Discussion of a thread from its published comments, all on one page."""
+    return make_discussions(thread, state, comments, built_at, max_depth)[0]
 
 
 def walk(nodes: Sequence[Node]):

@@ -1,7 +1,7 @@
 """The thread manifest, written by the build and read by the service: its one writer and reader.
 
 comments/threads.json lists the comment-enabled articles: where each lives, its title, and
-whether and until when it takes comments, plus the two build settings a page update needs.
+whether and until when it takes comments, plus the build settings a page update needs.
 It is served with the site, so it holds nothing but what the pages show anyway. The build
 rewrites it; the service checks its modification time on each use (one stat call) and reads
 it again when it changed, so a rebuild needs no restart.
@@ -29,6 +29,8 @@ MANIFEST_NAME = "comments/threads.json"
 VERSION = 1
 DEFAULT_API_PATH = "/api"
 DEFAULT_MAX_DEPTH = 5
+# Top-level comments an article page shows; older ones go to numbered comment pages.
+DEFAULT_PER_PAGE = 50
 # Seconds a client is asked to wait while the manifest cannot be read (a build takes about this).
 RETRY_SECONDS = 30
 MISSING, UNREADABLE = "missing", "unreadable"
@@ -99,6 +101,7 @@ class Manifest:
     site_name: str | None = None
     api_path: str = DEFAULT_API_PATH
     max_depth: int = DEFAULT_MAX_DEPTH
+    per_page: int = DEFAULT_PER_PAGE
 
 
 def unavailable_manifest(problem: str) -> Manifest:
@@ -147,12 +150,14 @@ def parse_manifest(data: Any) -> Manifest:
     site_name = site_name.strip() if isinstance(site_name, str) and site_name.strip() else None
     api_path = data.get("api_path")
     max_depth = data.get("max_depth")
+    per_page = data.get("per_page")
     return Manifest(
         site_url=site_url,
         threads=parsed,
         site_name=site_name,
         api_path=api_path if isinstance(api_path, str) and api_path else DEFAULT_API_PATH,
         max_depth=max_depth if isinstance(max_depth, int) and max_depth > 0 else DEFAULT_MAX_DEPTH,
+        per_page=per_page if isinstance(per_page, int) and per_page >= 0 else DEFAULT_PER_PAGE,
     )
 
 
@@ -188,6 +193,7 @@ def manifest_data(
     site_name: str = "",
     api_path: str = DEFAULT_API_PATH,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    per_page: int = DEFAULT_PER_PAGE,
 ) -> dict:
     """Return the manifest as plain data, ready to be written as JSON."""
     threads = {}
@@ -206,6 +212,7 @@ def manifest_data(
         "site_name": site_name,
         "api_path": api_path,
         "max_depth": max_depth,
+        "per_page": per_page,
         "threads": threads,
     }
 

@@ -24,7 +24,7 @@ from flask import Flask
 
 from ..extensions import get_db, get_manifest
 from ..store.queries import published_by_thread, read_published
-from .discussion import make_discussion
+from .discussion import comment_page_url, make_discussions
 from .files import write_atomically
 from .manifest import Manifest, ManifestUnavailable
 from .section import check_section, render_section, replace_section
@@ -52,43 +52,73 @@ def update_file(
     thread: str,
     comments: list[dict],
 ) -> Path:
-    """Re-render the comment section of `thread`'s page from `comments` and return the file.
+    """Re-render the comment sections of `thread`'s pages from `comments`; return the article.
 
-    The caller holds page_lock(site_dir) and read `comments` while holding it. The page is
-    replaced atomically or not at all: a section without its markers is refused before the
-    page is touched, and a failed write (a full disk) leaves no temporary file.
+    The article page shows the newest manifest.per_page top-level comments; older ones go to
+    numbered comment pages beside it, made from the article page with their own section
+    (pages no longer needed are removed). The caller holds page_lock(site_dir) and read
+    `comments` while holding it. Each page is replaced atomically or not at all: a section
+    without its markers is refused before any page is touched, and a failed write (a full
+    disk) leaves no temporary file.
 
     Raises:
         PageUpdateError: when the thread or its page is unknown, the page has no markers, the
-            rendered section lacks them, or the page cannot be written.
+            rendered section lacks them, or a page cannot be written.
     """
     entry = manifest.threads.get(thread)
     if entry is None:
         raise PageUpdateError(f"thread {thread!r} is not in the manifest")
-    page = site_dir / entry.url
-    if entry.url.endswith("/") or page.is_dir():
+    url = entry.url
+    page = site_dir / url
+    if not url.endswith("/") and page.is_dir():
+        url += "/"
+    if url.endswith("/"):
         page = page / "index.html"
-    now = datetime.now(UTC)
-    discussion = make_discussion(thread, entry.state, comments, now, manifest.max_depth)
-    section = render_section(
-        discussion, theme_folders, api_path=manifest.api_path, max_depth=manifest.max_depth
+    discussions = make_discussions(
+        thread,
+        entry.state,
+        comments,
+        datetime.now(UTC),
+        manifest.max_depth,
+        per_page=manifest.per_page,
+        article_url=url,
     )
+    sections = []
+    for discussion in discussions:
+        section = render_section(
+            discussion, theme_folders, api_path=manifest.api_path, max_depth=manifest.max_depth
+        )
+        try:
+            # Without its markers the next update could not find the section again.
+            check_section(section)
+        except ValueError as error:
+            raise PageUpdateError(f"the rendered comment section is unusable: {error}") from None
+        sections.append(section)
     try:
-        # Without its markers the next update could not find the section again.
-        check_section(section)
-    except ValueError as error:
-        raise PageUpdateError(f"the rendered comment section is unusable: {error}") from None
-    try:
-        html = replace_section(page.read_text(encoding="utf-8"), section)
+        article = page.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PageUpdateError(f"no page {entry.url} in {site_dir}") from None
-    except ValueError as error:
-        raise PageUpdateError(str(error)) from None
-    try:
-        write_atomically(page, html, prefix=".rebake-")
-    except OSError as error:
-        raise PageUpdateError(f"cannot write {entry.url}: {error}") from None
+    # The article page last: a reader who follows its links finds the older pages written.
+    targets = [site_dir / comment_page_url(url, n) for n in range(1, len(sections))] + [page]
+    for target, section in zip(targets, sections, strict=True):
+        try:
+            html = replace_section(article, section)
+        except ValueError as error:
+            raise PageUpdateError(str(error)) from None
+        try:
+            write_atomically(target, html, prefix=".rebake-")
+        except OSError as error:
+            raise PageUpdateError(f"cannot write {target.name}: {error}") from None
+    _remove_pages_after(site_dir, url, len(sections))
     return page
+
+
+def _remove_pages_after(site_dir: Path, url: str, pages: int) -> None:
+    # Comment pages a shorter thread (deletions, a smaller COMMENTS_PER_PAGE) no longer has.
+    number = max(pages, 1)
+    while (extra := site_dir / comment_page_url(url, number)).is_file():
+        extra.unlink()
+        number += 1
 
 
 def refresh_threads(
@@ -100,7 +130,7 @@ def refresh_threads(
 ) -> list[Path]:
     """Bring the pages of `threads` up to date from the store, without a Flask app (the
     build's last step); return the files written. Pages that cannot be updated are logged."""
-    written = []
+    site_dir, written = Path(site_dir), []
     with page_lock(site_dir):
         comments = read_published(database_url, threads)
         for thread in sorted(set(threads)):

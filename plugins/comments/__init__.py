@@ -17,14 +17,16 @@ import logging
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from pelican import signals
 from pelican.generators import Generator
 
-from comments_api.bake.discussion import Discussion, make_discussion
+from comments_api.bake.discussion import Discussion, make_discussions
 from comments_api.bake.manifest import (
     DEFAULT_API_PATH,
     DEFAULT_MAX_DEPTH,
+    DEFAULT_PER_PAGE,
     Entry,
     manifest_data,
     parse_manifest,
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 CONTEXT_KEY = "comment_threads"
 # The store's latest change when the build read the comments: later ones are replayed.
 CHANGE_KEY = "comment_changes_read"
+# Threads with older comment pages, written beside their articles once those are written.
+PAGED_KEY = "comment_threads_paged"
 
 
 @dataclass(frozen=True)
@@ -65,10 +69,17 @@ def theme_folders(settings) -> list[str]:
 
 
 def section_settings(settings) -> dict:
-    """Return the API path and reply depth the sections (and the manifest) are made with."""
+    """Return the API path, reply depth and top-level comments per page the sections (and
+    the manifest) are made with."""
+    per_page = settings.get("COMMENTS_PER_PAGE", DEFAULT_PER_PAGE)
+    if not isinstance(per_page, int) or isinstance(per_page, bool) or per_page < 0:
+        raise ValueError(
+            f"COMMENTS_PER_PAGE must be a whole number (0: one page), not {per_page!r}"
+        )
     return {
         "api_path": settings.get("COMMENTS_API_PATH") or DEFAULT_API_PATH,
         "max_depth": settings.get("COMMENTS_MAX_DEPTH") or DEFAULT_MAX_DEPTH,
+        "per_page": per_page,
     }
 
 
@@ -95,6 +106,7 @@ def attach_discussions(generator) -> None:
     threads = thread_ids(generator)
     articles = list(threads)
     generator.context[CONTEXT_KEY] = []
+    generator.context[PAGED_KEY] = []
     if not settings.get("COMMENTS_ENABLED", True):
         for article in articles:
             article.comments = None
@@ -115,8 +127,22 @@ def attach_discussions(generator) -> None:
             article.comments = None
             continue
         published = comments.get(threads[article], [])
-        discussion = make_discussion(threads[article], state, published, now, options["max_depth"])
-        article.comments = Section(discussion, render_section(discussion, folders, **options))
+        pages = make_discussions(
+            threads[article],
+            state,
+            published,
+            now,
+            options["max_depth"],
+            per_page=options["per_page"],
+            article_url=article.url,
+        )
+        discussion = pages[-1]
+        if len(pages) > 1:
+            generator.context[PAGED_KEY].append(threads[article])
+        html = render_section(
+            discussion, folders, api_path=options["api_path"], max_depth=options["max_depth"]
+        )
+        article.comments = Section(discussion, html)
         generator.context[CONTEXT_KEY].append(
             Entry(threads[article], article.url, article.title, article.date.isoformat(), state)
         )
@@ -141,27 +167,33 @@ class ThreadManifestGenerator(Generator):
         self.replay_changes(data)
 
     def replay_changes(self, data: dict) -> None:
-        """Update the pages whose comments changed while the build ran (the articles are
-        written: Pelican runs the plugins' generators after its own)."""
+        """Write the older comment pages, and update the pages whose comments changed while
+        the build ran (the articles are written: Pelican runs the plugins' generators after
+        its own)."""
         read_at = self.context.get(CHANGE_KEY)
         if read_at is None:
             return
         url = database_url(self.settings)
         try:
             changed = set(read_changed_since(url, read_at)) & set(data["threads"])
+            changed.update(self.context.get(PAGED_KEY, ()))
             if changed:
                 written = refresh_threads(
                     parse_manifest(data),
-                    self.output_path,
+                    Path(self.output_path),
                     theme_folders(self.settings),
                     url,
                     sorted(changed),
                 )
                 log.info(
-                    "comments: %s pages caught up with comments from the build's time", len(written)
+                    "comments: %s pages given their comment pages or newer comments", len(written)
                 )
         except Exception as error:  # the pages catch up at the next update or build
-            log.warning("comments: could not replay newer comments (%s)", type(error).__name__)
+            log.warning(
+                "comments: could not write comment pages or newer comments (%s: %s)",
+                type(error).__name__,
+                error,
+            )
 
 
 def get_generators(pelican):

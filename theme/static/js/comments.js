@@ -166,7 +166,10 @@
       })
       .catch(function () {});
   }
-  loadNewer(api + "/threads/" + encodeURIComponent(thread) + "/comments?after=" + lastId);
+  /* Only the article's own page takes newer comments; an older comment page stays as baked. */
+  if (!section.hasAttribute("data-older-page")) {
+    loadNewer(api + "/threads/" + encodeURIComponent(thread) + "/comments?after=" + lastId);
+  }
 
   if (!form) return;
 
