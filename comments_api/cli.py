@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import signal
 import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from .actions import editor
 from .core.moderation import PENDING, PUBLISHED, SPAM, STATUSES
@@ -89,6 +90,7 @@ def delete_command(ids: tuple[int, ...]) -> None:
 
 
 @click.command("update-pages")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Bring the stale pages up to date, then stop.")
 def update_pages_command(once: bool) -> None:
     """Run the page-update worker: static pages follow their published comments.
@@ -99,6 +101,9 @@ def update_pages_command(once: bool) -> None:
     if once:
         click.echo(f"Updated {worker.run_pending(current_app)} pages.")
         return
+    if not logging.getLogger().handlers:
+        # Its "updated ..." lines are the worker's log (systemd's journal or a file).
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     click.echo(
         f"Updating the pages in {current_app.config['COMMENTS_SITE_DIR']} as comments change."

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from ..bake.page_update import PageUpdateError
 from ..core.keys import keyed_hash
 from ..extensions import get_db
 from ..store import queries
@@ -133,10 +134,16 @@ class PageWorker:
                 try:
                     if hook is not None:
                         hook(app, thread)
-                except Exception:  # the comments are stored; the page is tried again later
+                except Exception as error:  # the comments are stored; tried again later
                     wait = min(RETRY_MAX, wait * 2)
                     self._retry[thread] = (time.monotonic() + wait, wait)
-                    log.exception("comments: publish hook failed for thread %s", thread)
+                    if isinstance(error, PageUpdateError):
+                        log.warning(
+                            "comments: page of %s not updated: %s; trying again in %.0f s",
+                            thread, error, wait,
+                        )  # fmt: skip
+                    else:
+                        log.exception("comments: publish hook failed for thread %s", thread)
                     continue
                 self._retry.pop(thread, None)
                 done.append((thread, version))

@@ -34,7 +34,15 @@ LOCK_NAME = ".comments.lock"
 
 
 class PageUpdateError(RuntimeError):
-    """The page could not be brought up to date (no manifest entry, no page, no markers)."""
+    """The page could not be brought up to date (no manifest entry, no page, no markers).
+
+    `transient` errors (no page file just now, a failed write, no readable manifest) may pass:
+    the page worker tries again later. The others wait for the next build.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 @contextmanager
@@ -97,7 +105,7 @@ def update_file(
     try:
         article = page.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PageUpdateError(f"no page {entry.url} in {site_dir}") from None
+        raise PageUpdateError(f"no page {entry.url} in {site_dir}", transient=True) from None
     # The article page last: a reader who follows its links finds the older pages written.
     targets = [site_dir / comment_page_url(url, n) for n in range(1, len(sections))] + [page]
     for target, section in zip(targets, sections, strict=True):
@@ -108,7 +116,7 @@ def update_file(
         try:
             write_atomically(target, html, prefix=".rebake-")
         except OSError as error:
-            raise PageUpdateError(f"cannot write {target.name}: {error}") from None
+            raise PageUpdateError(f"cannot write {target.name}: {error}", transient=True) from None
     _remove_pages_after(site_dir, url, len(sections))
     return page
 
@@ -144,13 +152,17 @@ def refresh_threads(
 
 
 def update_page(app: Flask, thread: str) -> None:
-    """Bring the page of `thread` up to date; the service's default COMMENTS_ON_PUBLISH hook."""
+    """Bring the page of `thread` up to date; the service's default COMMENTS_ON_PUBLISH hook.
+
+    Raises:
+        PageUpdateError: a transient one, so the page worker tries again later; the others
+            are logged here (the next build brings the page up to date).
+    """
     manifest = get_manifest(app)
     try:
         known = thread in manifest.threads
     except ManifestUnavailable as error:
-        log.warning("comments: page of %s not updated: the manifest is %s", thread, error.problem)
-        return
+        raise PageUpdateError(f"the manifest is {error.problem}", transient=True) from None
     if not known:
         log.warning("comments: page of %s not updated: not in the manifest", thread)
         return
@@ -161,7 +173,11 @@ def update_page(app: Flask, thread: str) -> None:
             with get_db(app).read() as conn:
                 comments = published_by_thread(conn, [thread]).get(thread, [])
             page = update_file(manifest, site_dir, config["COMMENTS_TEMPLATES"], thread, comments)
-    except (PageUpdateError, FileNotFoundError) as error:
+    except FileNotFoundError as error:
+        raise PageUpdateError(f"no site folder: {error}", transient=True) from None
+    except PageUpdateError as error:
+        if error.transient:
+            raise
         log.warning("comments: page of %s not updated: %s", thread, error)
         return
     log.info("comments: updated %s with %s comments", page.name, len(comments))

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, Response, abort, redirect, request, send_file
 
 from .. import create_app
+from ..extensions import PAGES
 from . import headers
 
 API_PREFIX = "/api"
@@ -130,4 +131,7 @@ def create_site_app(
     if output_dir is not None:
         config["COMMENTS_SITE_DIR"] = output_dir
     api = create_app(config)
+    # A server process starts its page worker now, so stale pages are redone at start even
+    # before the first API request; a forked worker starts its own on its first request.
+    api.extensions[PAGES].ensure_started()
     return SiteApp(api, static_app(Path(api.config["COMMENTS_SITE_DIR"]).resolve()))
