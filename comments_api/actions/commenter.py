@@ -123,11 +123,12 @@ def create(
                     values=values,
                 )
         body = submission["body"]
-        if queries.is_duplicate(conn, thread.slug, body, address_hash=address_hash):
+        by_client, by_email = queries.same_text(
+            conn, thread.slug, body, address_hash=address_hash, email_key=email_key
+        )
+        if by_client:
             raise ApiError(409, "Duplicate comment: you have already said that.", values=values)
-        held = None
-        if queries.is_duplicate(conn, thread.slug, body, email_key=email_key):
-            held = "the same text came from this email before"
+        held = "the same text came from this email before" if by_email else None
         if flood:
             since = moment - timedelta(seconds=flood)
             latest = queries.latest_since(conn, since, address_hash=address_hash)

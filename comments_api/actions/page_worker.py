@@ -49,6 +49,20 @@ def record(conn, threads: Iterable[str]) -> int | None:
 class PageWorker:
     """Runs the page updates of one app: now (`run_pending`) or in a background thread."""
 
+    # The workers whose threads run in this process, for stop_all().
+    _running: weakref.WeakSet[PageWorker] = weakref.WeakSet()
+
+    @classmethod
+    def stop_all(cls, timeout: float = 5.0) -> None:
+        """Stop every worker thread of this process and wait for each (a server shutting
+        down; a test suite between tests)."""
+        workers = list(cls._running)
+        for worker in workers:
+            worker.stop()
+        for worker in workers:
+            if worker._thread is not None:
+                worker._thread.join(timeout)
+
     def __init__(self, app: Flask) -> None:
         self._app = weakref.ref(app)
         config = app.config
@@ -165,12 +179,14 @@ class PageWorker:
             if self._started_in == os.getpid() and self._thread and self._thread.is_alive():
                 return
             self._started_in = os.getpid()
+            self._stopped = threading.Event()
             self._woken = threading.Event()
             self._redis = None
             self._thread = threading.Thread(
                 target=self.serve, name="comments-page-worker", daemon=True
             )
             self._thread.start()
+            PageWorker._running.add(self)
 
     def stop(self) -> None:
         """Ask the loop to end after its current round."""
