@@ -101,6 +101,8 @@ def test_older_comments_are_baked_into_linked_comment_pages(site):
     for page, number in ((first, 1), (second, 2)):
         section = page.find(id="comments")
         assert section["data-older-page"] == str(number)
+        # Its place, not the count, so a comment elsewhere in the thread leaves it as it is.
+        assert page.find(id="comments-heading").get_text() == f"Comments, page {number} of 3"
         # The rest of the page is the article's: its headline, and its canonical address.
         assert page.find("h1").get_text(strip=True) == f"Story {SLUG}"
         assert page.find("link", rel="canonical")["href"].endswith(f"/{SLUG}.html")
@@ -130,9 +132,20 @@ def test_page_updates_move_comments_between_pages_and_remove_pages_no_longer_nee
     assert shown_ids(soup(output / f"{SLUG}.html")) == [ids[4], sixth]
     assert shown_ids(soup(output / f"{SLUG}-comments-2.html")) == [ids[2], ids[3]]
 
+    # A reply on the article's page: the older pages are neither rendered nor written again.
+    older = [output / f"{SLUG}-comments-{n}.html" for n in (1, 2)]
+    before = [path.stat().st_ino for path in older]
+    reply = client.post(
+        "/api/comments",
+        json={"thread": SLUG, "author": "Seven", "email": "seven@example.org",
+              "body": "Replying to six.", "parent": sixth},
+    ).get_json()["id"]  # fmt: skip
+    assert shown_ids(soup(output / f"{SLUG}.html")) == [ids[4], sixth, reply]
+    assert [path.stat().st_ino for path in older] == before
+
     editor.delete(app, [ids[0], site["reply"], ids[1], ids[2]])
     # Left: 4, 5, 6: pages [4, 5] and the article [6].
-    assert shown_ids(soup(output / f"{SLUG}.html")) == [sixth]
+    assert shown_ids(soup(output / f"{SLUG}.html")) == [sixth, reply]
     assert shown_ids(soup(output / f"{SLUG}-comments-1.html")) == [ids[3], ids[4]]
     assert not (output / f"{SLUG}-comments-2.html").exists()
     editor.delete(app, [ids[3], ids[4]])

@@ -230,15 +230,19 @@ class PageWorker:
             app = self._app()
             if app is None:
                 return
+            started = time.monotonic()
             try:
                 self.run_pending(app)
             except Exception:  # a store that is down: the next round tries again
                 log.exception("comments: page worker round failed")
             del app
+            spent = time.monotonic() - started
             subscription, woken = self._wait(subscription)
             if woken and not self._stopped.is_set():
-                # Let a burst gather, then update its threads once.
-                self._stopped.wait(self.delay)
+                # Let a burst gather, then update its threads once; at least as long as the
+                # last round took, so a long thread under steady posting leaves the service
+                # most of the machine.
+                self._stopped.wait(max(self.delay, spent))
 
     def _wait(self, subscription):
         """Wait for a wake-up or the poll interval; return (subscription, woken)."""

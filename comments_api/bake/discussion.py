@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -91,6 +92,7 @@ def make_discussions(
     size = per_page or max(1, len(tree))
     chunks = [tree[start : start + size] for start in range(0, len(tree), size)] or [[]]
     count = len(chunks)
+    newest_id = max((c["id"] for c in comments), default=0)
 
     def links(current: int) -> list[PageLink]:
         return [
@@ -105,7 +107,8 @@ def make_discussions(
             state=state,
             tree=chunk,
             count=len(comments),
-            last_id=max((c["id"] for c in comments), default=0),
+            # An older page shows only its own comments; the article's loads those after it.
+            last_id=newest_id if number == count else _last_id(chunk),
             built_at=built_at.isoformat(timespec="seconds"),
             open=state.is_open(built_at),
             page=number,
@@ -114,6 +117,18 @@ def make_discussions(
         )
         for number, chunk in enumerate(chunks, start=1)
     ]
+
+
+def _last_id(nodes: Sequence[Node]) -> int:
+    return max((node.comment["id"] for node in walk(nodes)), default=0)
+
+
+def fingerprint(discussion: Discussion) -> str:
+    """Return a digest of what an older comment page shows (its comments, their nesting, its
+    place among the pages), so a page update can skip the pages nothing changed on."""
+    shown = [(n.depth, sorted(n.comment.items())) for n in walk(discussion.tree)]
+    summary = (discussion.page, discussion.pages, discussion.open, discussion.last_id, shown)
+    return hashlib.sha256(repr(summary).encode()).hexdigest()
 
 
 def make_discussion(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -24,13 +25,17 @@ from flask import Flask
 
 from ..extensions import get_db, get_manifest
 from ..store.queries import published_by_thread, read_published
-from .discussion import comment_page_url, make_discussions
+from .discussion import comment_page_url, fingerprint, make_discussions
 from .files import write_atomically
 from .manifest import Manifest, ManifestUnavailable
 from .section import check_section, render_section, replace_section
 
 log = logging.getLogger(__name__)
 LOCK_NAME = ".comments.lock"
+# What this process last wrote into each comment page (fingerprints), so an update renders
+# and writes only the pages whose comments changed; the article page is always written.
+WRITTEN_LIMIT = 50_000
+_WRITTEN: OrderedDict[Path, str] = OrderedDict()
 
 
 class PageUpdateError(RuntimeError):
@@ -91,8 +96,14 @@ def update_file(
         per_page=manifest.per_page,
         article_url=url,
     )
-    sections = []
-    for discussion in discussions:
+    # The article page last: a reader who follows its links finds the older pages written.
+    targets = [site_dir / comment_page_url(url, n) for n in range(1, len(discussions))] + [page]
+    setup = (manifest.api_path, manifest.max_depth, tuple(map(str, theme_folders)))
+    sections = {}
+    for target, discussion in zip(targets, discussions, strict=True):
+        digest = fingerprint(discussion) + repr(setup)
+        if target != page and _WRITTEN.get(target) == digest and target.is_file():
+            continue  # an older page whose comments did not change
         section = render_section(
             discussion, theme_folders, api_path=manifest.api_path, max_depth=manifest.max_depth
         )
@@ -101,14 +112,12 @@ def update_file(
             check_section(section)
         except ValueError as error:
             raise PageUpdateError(f"the rendered comment section is unusable: {error}") from None
-        sections.append(section)
+        sections[target] = (section, digest)
     try:
         article = page.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PageUpdateError(f"no page {entry.url} in {site_dir}", transient=True) from None
-    # The article page last: a reader who follows its links finds the older pages written.
-    targets = [site_dir / comment_page_url(url, n) for n in range(1, len(sections))] + [page]
-    for target, section in zip(targets, sections, strict=True):
+    for target, (section, digest) in sections.items():
         try:
             html = replace_section(article, section)
         except ValueError as error:
@@ -117,8 +126,16 @@ def update_file(
             write_atomically(target, html, prefix=".rebake-")
         except OSError as error:
             raise PageUpdateError(f"cannot write {target.name}: {error}", transient=True) from None
-    _remove_pages_after(site_dir, url, len(sections))
+        _remember(target, digest)
+    _remove_pages_after(site_dir, url, len(discussions))
     return page
+
+
+def _remember(target: Path, digest: str) -> None:
+    _WRITTEN[target] = digest
+    _WRITTEN.move_to_end(target)
+    while len(_WRITTEN) > WRITTEN_LIMIT:
+        _WRITTEN.popitem(last=False)
 
 
 def _remove_pages_after(site_dir: Path, url: str, pages: int) -> None:
