@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from ..core.errors import ApiError
 from ..extensions import get_manifest, now
+from ..fields import ECHOED
 from ..store.schema import SchemaError
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,21 @@ def error_response(error: ApiError, *, html: bool | None = None) -> Response:
     return response
 
 
+def _typed_values(error: ApiError) -> dict[str, Any]:
+    """Return what the reader typed: the error's values, else the posted form's own (a
+    refusal raised before the form was read, such as a store or limiter that is down)."""
+    if error.values:
+        return error.values
+    fields = g.get("submitted_fields")
+    if not isinstance(fields, dict):
+        return {}
+    return {name: fields[name] for name in ECHOED if isinstance(fields.get(name), str)}
+
+
 def _render_page(error: ApiError) -> str:
     from .forms import render_form_page
 
+    error.values = _typed_values(error)
     thread = get_manifest(required=False).threads.get(str(error.values.get("thread") or ""))
     # The form comes back wherever posting again can work; elsewhere the page still gives
     # back what was typed (never the email), so nothing is lost.

@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from flask import Request
+from flask import Request, g
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core.errors import ApiError
@@ -92,7 +92,11 @@ def read_body(request: Request, *, form_allowed: bool = True) -> dict[str, Any]:
     if charset not in ("utf-8", "utf8"):
         raise ApiError(415, "Send the request in UTF-8.")
     raw = read_raw(request.environ, request.max_content_length or 0)
-    return parse_form(raw) if request.mimetype == FORM else parse_json(raw)
+    fields = parse_form(raw) if request.mimetype == FORM else parse_json(raw)
+    # Kept for the error page: a refusal raised later (a store or limiter that is down)
+    # still gives back what was typed.
+    g.submitted_fields = fields
+    return fields
 
 
 def read_raw(environ: dict[str, Any], limit: int) -> bytes:

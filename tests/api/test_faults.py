@@ -41,11 +41,17 @@ def test_posting_without_a_readable_manifest_answers_503_not_422(make_app, broke
 # The error page looks the article up to decide whether to show the form again: that lookup
 # must not raise a second time while the refusal is being answered.
 def test_a_form_post_without_a_readable_manifest_answers_503_page(make_app, broken_manifest):
-    answer = make_app().test_client().post("/api/comments", data=comment())
+    typed = comment()
+    answer = make_app().test_client().post("/api/comments", data=typed)
     assert answer.status_code == 503
     assert answer.mimetype == "text/html"
     assert int(answer.headers["Retry-After"]) > 0
-    assert "does not take comments" not in answer.get_data(as_text=True)
+    page = answer.get_data(as_text=True)
+    assert "does not take comments" not in page
+    # Nothing typed is lost, even though the refusal came before the form was read; the
+    # email address never comes back.
+    assert typed["body"] in page and typed["author"] in page
+    assert typed["email"] not in page
 
 
 def test_reading_a_thread_without_a_readable_manifest_answers_503_not_404(
