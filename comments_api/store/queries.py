@@ -275,6 +275,14 @@ def baked_change(conn: Connection, thread: str) -> int:
     return conn.scalar(select(pages.c.baked).where(pages.c.thread == thread)) or 0
 
 
+def thread_change(conn: Connection, thread: str) -> int:
+    """Return the number of the latest change to `thread`'s published comments (0: none)."""
+    return conn.scalar(_THREAD_CHANGE, {"thread": thread}) or 0
+
+
+_THREAD_CHANGE = select(pages.c.version).where(pages.c.thread == bindparam("thread"))
+
+
 def latest_change(conn: Connection) -> int:
     """Return the number of the newest change to any thread's published comments (0: none)."""
     return conn.scalar(select(func.max(pages.c.version))) or 0

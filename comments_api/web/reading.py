@@ -11,10 +11,12 @@ from ..core.errors import ApiError
 from ..extensions import get_db, get_manifest, manifest_problem
 from ..fields import public_view
 from ..store import queries
+from .answer_cache import AnswerCache
 from .openapi import document
 
 bp = Blueprint("reading", __name__, url_prefix="/api")
 DEFAULT_LIMIT, MAX_LIMIT, MAX_COUNT_THREADS = 100, 500, 1000
+ANSWERS = "comments_answers"
 
 
 def _conditional(data: object) -> Response:
@@ -42,12 +44,26 @@ def thread_comments(thread: str) -> Response:
         raise ApiError(404, "There is no article with comments at this address.")
     limit = _whole_number("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     after = _whole_number("after", 0, 0, 2**62)
+    cache: AnswerCache = current_app.extensions.setdefault(ANSWERS, AnswerCache())
     with get_db().read() as conn:
-        rows, more = queries.published_page(conn, thread, after, limit)
-    next_url = None
-    if more:
-        next_url = url_for(".thread_comments", thread=thread, limit=limit, after=rows[-1]["id"])
-    return _conditional({"comments": [public_view(r) for r in rows], "next": next_url})
+        # The change number first (answer_cache.py says why), then the rows if need be.
+        key = (thread, after, limit, queries.thread_change(conn, thread))
+        kept = cache.get(key)
+        if kept is None:
+            rows, more = queries.published_page(conn, thread, after, limit)
+    if kept is None:
+        next_url = None
+        if more:
+            next_url = url_for(".thread_comments", thread=thread, limit=limit, after=rows[-1]["id"])
+        made = _conditional({"comments": [public_view(r) for r in rows], "next": next_url})
+        if made.status_code == 200:
+            cache.put(key, made.get_data(), made.get_etag()[0])
+        return made
+    body, etag = kept
+    response = Response(body, mimetype="application/json")
+    response.headers["Cache-Control"] = "no-cache"
+    response.set_etag(etag)
+    return response.make_conditional(request)
 
 
 @bp.get("/comments/<int:comment_id>")

@@ -159,3 +159,29 @@ def test_unknown_api_path_answers_json_404(client):
     answer = client.get("/api/nothing-here")
     assert answer.status_code == 404
     assert answer.get_json() == {"error": "Nothing here."}
+
+
+def test_a_kept_answer_is_never_served_after_any_change_to_the_thread(make_app):
+    app = make_app(COMMENTS_MODERATION="all")
+    client = app.test_client()
+    url = f"/api/threads/{THREAD}/comments"
+
+    def shown() -> list[str]:
+        return [c["body_html"] for c in client.get(url).get_json()["comments"]]
+
+    first = client.post("/api/comments", json=comment(body="First.")).get_json()["id"]
+    second = client.post("/api/comments", json=comment(body="Second.")).get_json()["id"]
+    assert shown() == []
+    set_status(app, [first], "published")
+    assert shown() == ["<p>First.</p>"]
+    assert shown() == ["<p>First.</p>"]  # answered from what was kept
+    set_status(app, [second], "published")
+    assert shown() == ["<p>First.</p>", "<p>Second.</p>"]
+    set_status(app, [first], "spam")
+    assert shown() == ["<p>Second.</p>"]
+    delete(app, [second])
+    assert shown() == []
+    # Each page of the thread is kept apart.
+    set_status(app, [first], "published")
+    paged = client.get(f"{url}?limit=1&after={first}").get_json()
+    assert paged["comments"] == [] and shown() == ["<p>First.</p>"]
