@@ -10,11 +10,9 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -285,43 +283,6 @@ def request(
         return Answer(answer.status, found, data, answer.getheaders())
     finally:
         conn.close()
-
-
-class Drip(threading.Thread):
-    """A socket that sends `head` at once, then `drip` one byte a second until stopped."""
-
-    def __init__(self, port: int, head: bytes, drip: bytes, stop: threading.Event) -> None:
-        super().__init__(daemon=True)
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=2)
-        self.head, self.drip, self.stop = head, drip, stop
-        self.failed: Exception | None = None
-
-    def run(self) -> None:
-        """Send the head, then the rest byte by byte, until stopped or the peer closes."""
-        try:
-            self.sock.sendall(self.head)
-            for i in range(len(self.drip)):
-                self.sock.sendall(self.drip[i : i + 1])
-                if self.stop.wait(1.0):
-                    return
-        except OSError as error:
-            self.failed = error
-
-    def answered(self) -> bytes | None:
-        """Return what the server sent back or b"" when it closed; None while it waits."""
-        self.sock.settimeout(0)
-        try:
-            return self.sock.recv(65536)
-        except BlockingIOError:
-            return None
-        except OSError:
-            return b""
-        finally:
-            self.sock.settimeout(2)
-
-    def close(self) -> None:
-        """Close the socket."""
-        self.sock.close()
 
 
 def wait_until(check, timeout: float, interval: float = 0.2):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import socket
 import subprocess
@@ -382,3 +383,53 @@ def start_live_site(tmp: Path, build, **service) -> LiveSite:
     site.thread = threading.Thread(target=site.server.serve_forever, daemon=True)
     site.thread.start()
     return site
+
+
+# A request header sent a byte a second, and the head of a POST whose 40,000-byte body follows.
+SLOW_HEADER = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 1000
+SLOW_POST_HEAD = (
+    b"POST /api/comments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    b"Content-Type: application/json\r\nContent-Length: 40000\r\n\r\n"
+)
+
+
+class Drip(threading.Thread):
+    """A socket that sends `head` at once, then `drip` one byte a second until stopped."""
+
+    def __init__(self, port: int, head: bytes, drip: bytes, stop: threading.Event) -> None:
+        super().__init__(daemon=True)
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=2)
+        self.head, self.drip, self.stop = head, drip, stop
+        self.failed: Exception | None = None
+
+    def run(self) -> None:
+        """Send the head, then the rest byte by byte, until stopped or the peer closes."""
+        try:
+            self.sock.sendall(self.head)
+            for i in range(len(self.drip)):
+                self.sock.sendall(self.drip[i : i + 1])
+                if self.stop.wait(1.0):
+                    return
+        except OSError as error:
+            self.failed = error
+
+    def answered(self) -> bytes | None:
+        """Return what the server sent back or b"" when it closed; None while it waits."""
+        self.sock.settimeout(0)
+        try:
+            return self.sock.recv(65536)
+        except BlockingIOError:
+            return None
+        except OSError:
+            return b""
+        finally:
+            self.sock.settimeout(2)
+
+    def close(self) -> None:
+        """Close the socket."""
+        self.sock.close()
+
+    def still_open(self) -> bool:
+        """Return True when the server has neither answered nor closed this socket."""
+        readable, _, _ = select.select([self.sock], [], [], 0)
+        return not readable  # an answer or the server's close would make it readable

@@ -38,7 +38,6 @@ from tests.deploy_support import (
     DEPLOY,
     NGINX,
     Answer,
-    Drip,
     Nginx,
     Process,
     read_unit,
@@ -52,7 +51,10 @@ from tests.deploy_support import (
 from tests.support import (
     LIMITS_OFF,
     ROOT,
+    SLOW_HEADER,
+    SLOW_POST_HEAD,
     THREAD,
+    Drip,
     PostgresCluster,
     comment,
     free_port,
@@ -338,11 +340,7 @@ def test_the_commenters_journey_through_nginx(stack):
 
 def test_slow_clients_are_held_off_by_nginx(stack):
     stop = threading.Event()
-    header = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 1000
-    post = (
-        b"POST /api/comments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        b"Content-Type: application/json\r\nContent-Length: 40000\r\n\r\n"
-    )
+    header, post = SLOW_HEADER, SLOW_POST_HEAD
     drips: list[Drip] = []
     try:
         # Without nginx, two slow clients take both of gunicorn's sync workers.

@@ -10,9 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import select
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,7 +23,17 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import build_site
-from tests.support import LIMITS_OFF, ROOT, comment, free_port, raw_http, wait_for
+from tests.support import (
+    LIMITS_OFF,
+    ROOT,
+    SLOW_HEADER,
+    SLOW_POST_HEAD,
+    Drip,
+    comment,
+    free_port,
+    raw_http,
+    wait_for,
+)
 
 LIMIT = 64 * 1024
 HEADER_DRIPS = 30
@@ -81,40 +89,11 @@ def served(tmp_path_factory) -> Iterator[Served]:
                 child.wait(5)
 
 
-class Drip(threading.Thread):
-    """One socket that sends `head` at once, then `drip` one byte a second until stopped."""
-
-    def __init__(self, port: int, head: bytes, drip: bytes, stop: threading.Event) -> None:
-        super().__init__(daemon=True)
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=2)
-        self.head, self.drip, self.stop = head, drip, stop
-        self.failed: Exception | None = None
-
-    def run(self) -> None:
-        try:
-            self.sock.sendall(self.head)
-            for i in range(len(self.drip)):
-                self.sock.sendall(self.drip[i : i + 1])
-                if self.stop.wait(1.0):
-                    return
-        except OSError as error:
-            self.failed = error
-
-    def still_open(self) -> bool:
-        """Return True when the server has neither answered nor closed this socket."""
-        readable, _, _ = select.select([self.sock], [], [], 0)
-        return not readable  # an answer or the server's close would make it readable
-
-
 @pytest.fixture
 def slow_clients(served) -> Iterator[list[Drip]]:
     """30 sockets dripping a request header and 10 dripping a POST body, all connected."""
     stop = threading.Event()
-    header = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 1000
-    post = (
-        b"POST /api/comments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        b"Content-Type: application/json\r\nContent-Length: 40000\r\n\r\n"
-    )
+    header, post = SLOW_HEADER, SLOW_POST_HEAD
     drips: list[Drip] = []
     try:
         for _ in range(HEADER_DRIPS):

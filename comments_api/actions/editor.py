@@ -73,8 +73,9 @@ def _apply(
                 continue
             after = change(conn, row)
             outcomes.append(Outcome(comment_id, row["thread"], row["status"], after))
-        record(conn, _changed_threads(outcomes))
-    published_changed(app, _changed_threads(outcomes))
+        changed = _changed_threads(outcomes)
+        record(conn, changed)
+    published_changed(app, changed)
     return outcomes
 
 

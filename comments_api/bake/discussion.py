@@ -94,12 +94,13 @@ def make_discussions(
     count = len(chunks)
     newest_id = max((c["id"] for c in comments), default=0)
 
+    hrefs = [
+        _href(article_url if n == count else comment_page_url(article_url, n))
+        for n in range(1, count + 1)
+    ]
+
     def links(current: int) -> list[PageLink]:
-        return [
-            PageLink(n, _href(article_url if n == count else comment_page_url(article_url, n)),
-                     n == current)
-            for n in range(1, count + 1)
-        ]  # fmt: skip
+        return [PageLink(n, href, n == current) for n, href in enumerate(hrefs, start=1)]
 
     return [
         Discussion(

@@ -15,8 +15,16 @@ from .answer_cache import AnswerCache
 from .openapi import document
 
 bp = Blueprint("reading", __name__, url_prefix="/api")
+
+
 DEFAULT_LIMIT, MAX_LIMIT, MAX_COUNT_THREADS = 100, 500, 1000
 ANSWERS = "comments_answers"
+
+
+@bp.record_once
+def _attach_cache(state) -> None:
+    """Give the app its read cache once, when the blueprint is registered."""
+    state.app.extensions[ANSWERS] = AnswerCache()
 
 
 def _conditional(data: object) -> Response:
@@ -44,7 +52,7 @@ def thread_comments(thread: str) -> Response:
         raise ApiError(404, "There is no article with comments at this address.")
     limit = _whole_number("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     after = _whole_number("after", 0, 0, 2**62)
-    cache: AnswerCache = current_app.extensions.setdefault(ANSWERS, AnswerCache())
+    cache: AnswerCache = current_app.extensions[ANSWERS]
     with get_db().read() as conn:
         # The change number first (answer_cache.py says why), then the rows if need be.
         key = (thread, after, limit, queries.thread_change(conn, thread))
