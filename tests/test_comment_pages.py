@@ -4,6 +4,7 @@ are baked into numbered comment pages beside it, linked without JavaScript."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from playwright.sync_api import Page, expect
 
 from comments_api import create_app
 from comments_api.actions import editor
+from comments_api.bake.discussion import make_discussions, page_window
+from comments_api.bake.threads import ThreadState
 from comments_api.web.site import create_site_app
 from tests.conftest import build_site
 from tests.support import LIMITS_OFF, MODERATION_OFF, LiveServer
@@ -28,6 +31,34 @@ def soup(path: Path) -> BeautifulSoup:
 def shown_ids(page: BeautifulSoup) -> list[int]:
     """Return the ids of the comments a page shows, in order."""
     return [int(li["id"].split("-")[1]) for li in page.select("#comment-list li[id^=comment-]")]
+
+
+def test_a_long_thread_links_the_first_last_and_nearby_pages_only():
+    # Links stay few however long the thread is, and a gap shows where pages are left out.
+    assert page_window(1, 1) == [1]
+    assert page_window(2, 3) == [1, 2, 3]
+    assert page_window(50, 100) == [1, 48, 49, 50, 51, 52, 100]
+    assert page_window(100, 100) == [1, 98, 99, 100]
+    comments = [
+        {"id": n, "parent": None, "author": f"Reader {n}", "url": None, "avatar": "/a.svg",
+         "body_html": "<p>Hi</p>", "created": "2026-01-01T10:00:00+00:00"}
+        for n in range(1, 41)
+    ]  # fmt: skip
+    state = ThreadState(enabled=True, open=True, closes_at=None)
+    pages = make_discussions(
+        SLUG, state, comments, datetime(2026, 1, 2, tzinfo=UTC), 5,
+        per_page=2, article_url=f"{SLUG}.html",
+    )  # fmt: skip
+    assert len(pages) == 20
+    seventh = pages[6]
+    assert [(link.number, link.after_gap) for link in seventh.links] == [
+        (1, False), (5, True), (6, False), (7, False), (8, False), (9, False), (20, True)
+    ]  # fmt: skip
+    assert [link.current for link in seventh.links].count(True) == 1
+    assert (seventh.older.number, seventh.newer.number) == (6, 8)
+    assert seventh.older.href == f"{SLUG}-comments-6.html"
+    assert pages[-1].newer is None and pages[-1].links[-1].href == f"{SLUG}.html"
+    assert pages[0].older is None
 
 
 def service_settings(database: str, output: Path, **changes) -> dict:

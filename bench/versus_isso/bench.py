@@ -65,7 +65,12 @@ WORKERS = 2
 READS = {"read-50": 50, "read-500": 500}
 BIG, BIG_SIZE = "big-5000", 5000
 EMPTY = {1: "empty-1", 16: "empty-16"}
+# Posted to for a moment before the measured rows, so every worker of every server has its
+# connections and first-use work behind it.
+WARM_UP = "warm-up"
 READ_CONNECTIONS, POST_CONNECTIONS = (1, 16, 64), (1, 16)
+# Ours as deploy/ sets it up: the page worker in its own process (comments-pages.service).
+PRODUCTION = {"COMMENTS_PAGE_WORKER": "off"}
 SERVERS = {"isso": "Isso 0.14", "sqlite": "ours SQLite", "postgresql": "ours PostgreSQL"}
 # Seeded comments come from this many readers (Isso caches a hash per email or address).
 READERS = 20
@@ -212,7 +217,7 @@ def write_site(folder: Path) -> Path:
     With real pages our service's page update (COMMENTS_ON_PUBLISH) does its full work.
     """
     threads = {slug: {"url": f"{slug}.html", "title": slug} for slug in [*READS, BIG]}
-    threads |= {slug: {"url": f"{slug}.html", "title": slug} for slug in EMPTY.values()}
+    threads |= {slug: {"url": f"{slug}.html", "title": slug} for slug in [*EMPTY.values(), WARM_UP]}
     for slug, entry in threads.items():
         (folder / entry["url"]).parent.mkdir(parents=True, exist_ok=True)
         (folder / entry["url"]).write_text(
@@ -322,10 +327,17 @@ class OtherWork:
 
 
 class Server:
-    """gunicorn with 2 sync workers in its own process group, on a free port of 127.0.0.1."""
+    """gunicorn with 2 sync workers in its own process group, on a free port of 127.0.0.1,
+    and the companion process the production set-up runs beside it, if any (ours: the page
+    worker, `comments-api update-pages`, as deploy/systemd/comments-pages.service runs it)."""
 
-    def __init__(self, kind: str, python: Path, app: str, env: dict, cwd: Path, log: Path):
+    def __init__(
+        self, kind: str, python: Path, app: str, env: dict, cwd: Path, log: Path,
+        companion: list[str] | None = None,
+    ):  # fmt: skip
         self.kind, self.port = kind, free_port()
+        self.companion_argv = companion
+        self.companion: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{self.port}"
         self.argv = [str(python), "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
                      "--workers", str(WORKERS), "--worker-class", "sync",
@@ -377,6 +389,11 @@ class Server:
                 self.argv, cwd=self.cwd, env=self.env, stdout=log, stderr=log,
                 start_new_session=True,
             )  # fmt: skip
+            if self.companion_argv:
+                self.companion = subprocess.Popen(
+                    self.companion_argv, cwd=self.cwd, env=self.env, stdout=log, stderr=log,
+                    start_new_session=True,
+                )  # fmt: skip
         deadline = started + 60
         while True:
             try:
@@ -390,26 +407,30 @@ class Server:
                 raise SystemExit(f"{self.kind}: gunicorn gave no 200 on {probe}:\n{tail}")
             time.sleep(0.005)
 
+    def _roots(self) -> list[int]:
+        return [p.pid for p in (self.process, self.companion) if p is not None]
+
     def cpu_seconds(self) -> float:
-        """Return the CPU time the master and its workers have used so far."""
-        return tree_cpu_seconds(self.process.pid)
+        """Return the CPU time the master, its workers and the companion have used so far."""
+        return sum(tree_cpu_seconds(pid) for pid in self._roots())
 
     def rss_mib(self) -> float:
-        """Return the resident memory of the master and its workers, in MiB."""
-        return tree_rss_kib(self.process.pid) / 1024
+        """Return the resident memory of the master, its workers and the companion, in MiB."""
+        return sum(tree_rss_kib(pid) for pid in self._roots()) / 1024
 
     def stop(self) -> None:
-        """End the process group this server started, and only that one."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(5)
-        except ProcessLookupError:
-            pass
+        """End the process groups this server started, and only those."""
+        for process in (self.process, self.companion):
+            if process is None or process.poll() is not None:
+                continue
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(5)
+            except ProcessLookupError:
+                pass
 
 
 def run_wrk(server: Server, url: str, connections: int, seconds: int, *script_args: str) -> dict:
@@ -491,6 +512,8 @@ def measure(server: Server, seconds: int, nonce: str, pages: PageProbe | None) -
     result: dict = {}
     try:
         result["cold_start_ms"] = server.start()
+        run_wrk(server, server.post_url(WARM_UP), 2 * WORKERS, 1, post_mode, WARM_UP, nonce)
+        server.settle()
         for label, threads in (("empty", EMPTY), (str(BIG_SIZE), dict.fromkeys(EMPTY, BIG))):
             for c in POST_CONNECTIONS:
                 # Unique per run too: wrk's counters start again at 1 on every run.
@@ -698,9 +721,15 @@ class Stores:
         else:
             url = pg_create(self.pg_url, f"round{r}", template="seed")
         manifest = write_site(folder / "site")
-        env = {**base_env(), **load_settings(url, manifest), **self.settings}
+        env = {**base_env(), **load_settings(url, manifest), **PRODUCTION, **self.settings}
         app = "comments_api.web.site:create_site_app()"
-        return Server(kind, Path(sys.executable), app, env, ROOT, log), PageProbe(url, manifest)
+        # The page worker runs as the production set-up runs it: its own process, unless a
+        # --set COMMENTS_PAGE_WORKER=thread puts it back into the service's workers.
+        companion = [str(Path(sys.executable).parent / "comments-api"), "update-pages"]
+        if env["COMMENTS_PAGE_WORKER"] != "off":
+            companion = None
+        server = Server(kind, Path(sys.executable), app, env, ROOT, log, companion)
+        return server, PageProbe(url, manifest)
 
 
 def base_env() -> dict[str, str]:
@@ -720,7 +749,7 @@ def main() -> None:
         action="append",
         default=[],
         metavar="COMMENTS_X=VALUE",
-        help="a setting of our service for this run (repeatable), e.g. COMMENTS_PAGE_WORKER=off",
+        help="a setting of our service for this run (repeatable), e.g. COMMENTS_PAGE_WORKER=thread",
     )
     args = parser.parse_args()
     settings = dict(item.split("=", 1) for item in args.set)

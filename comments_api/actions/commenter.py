@@ -131,13 +131,15 @@ def create(
         held = "the same text came from this email before" if by_email else None
         if flood:
             since = moment - timedelta(seconds=flood)
-            latest = queries.latest_since(conn, since, address_hash=address_hash)
+            latest, by_email = queries.latest_since(
+                conn, since, address_hash=address_hash, email_key=email_key
+            )
             if latest is not None:
                 wait = max(1, int((latest + timedelta(seconds=flood) - moment).total_seconds()) + 1)
                 raise ApiError(
                     429, FLOOD_MESSAGE, headers={"Retry-After": str(wait)}, values=values
                 )
-            if queries.latest_since(conn, since, email_key=email_key) is not None:
+            if by_email is not None:
                 held = held or "this email posted moments ago from elsewhere"
         secret = app.config["COMMENTS_SECRET_KEY"]
         proven = proves_commenter(secret, commenter_token, email_key)

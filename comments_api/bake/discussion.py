@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,22 +27,16 @@ class Discussion:
     # and the links between them, relative to the article's folder.
     page: int = 1
     pages: int = 1
+    # The numbered links: the first and last pages and those near this one (page_window).
     links: list[PageLink] = field(default_factory=list)
+    # The pages of older and newer comments next to this one, if any.
+    older: PageLink | None = None
+    newer: PageLink | None = None
 
     @property
     def newest(self) -> bool:
         """Return True for the article's own page, where newer comments are loaded live."""
         return self.page == self.pages
-
-    @property
-    def older(self) -> PageLink | None:
-        """Return the link to the page of older comments, if any."""
-        return self.links[self.page - 2] if self.page > 1 else None
-
-    @property
-    def newer(self) -> PageLink | None:
-        """Return the link to the page of newer comments, if any."""
-        return self.links[self.page] if self.page < self.pages else None
 
     @property
     def count_label(self) -> str:
@@ -56,6 +51,19 @@ class PageLink:
     number: int
     href: str
     current: bool
+    # Whether pages are left out between the link before this one and this one ("…").
+    after_gap: bool = False
+
+
+# How many numbered links the navigation shows on each side of the current page.
+PAGE_WINDOW = 2
+
+
+def page_window(current: int, count: int, window: int = PAGE_WINDOW) -> list[int]:
+    """Return the page numbers a page's navigation links to: the first, the last, and those
+    within `window` of the current one, in order (a thread of any length gets a short list)."""
+    near = range(max(1, current - window), min(count, current + window) + 1)
+    return sorted({1, count, *near}) if count else []
 
 
 def comment_page_url(article_url: str, number: int) -> str:
@@ -99,8 +107,12 @@ def make_discussions(
         for n in range(1, count + 1)
     ]
 
+    def link(number: int, current: int, after_gap: bool = False) -> PageLink:
+        return PageLink(number, hrefs[number - 1], number == current, after_gap)
+
     def links(current: int) -> list[PageLink]:
-        return [PageLink(n, href, n == current) for n, href in enumerate(hrefs, start=1)]
+        numbers = page_window(current, count)
+        return [link(n, current, i > 0 and n > numbers[i - 1] + 1) for i, n in enumerate(numbers)]
 
     return [
         Discussion(
@@ -115,6 +127,8 @@ def make_discussions(
             page=number,
             pages=count,
             links=links(number) if count > 1 else [],
+            older=link(number - 1, number) if number > 1 else None,
+            newer=link(number + 1, number) if number < count else None,
         )
         for number, chunk in enumerate(chunks, start=1)
     ]
@@ -150,6 +164,7 @@ def walk(nodes: Sequence[Node]):
         yield from walk(node.children)
 
 
+@functools.lru_cache(maxsize=20_000)
 def format_date(iso: str) -> str:
     """Return an ISO 8601 time as a reader sees it: "5 December 2024 at 18:03"."""
     moment = datetime.fromisoformat(iso)

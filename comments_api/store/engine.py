@@ -152,6 +152,20 @@ class Database:
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    @contextmanager
+    def glance(self) -> Iterator[Connection]:
+        """Yield a connection for one reading statement, outside any transaction.
+
+        On PostgreSQL that saves the BEGIN and COMMIT round trips a snapshot costs, which
+        are most of a quick read such as a thread's change number.
+        """
+        if self.backend != "postgresql":
+            with self.read() as conn:
+                yield conn
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+
     def dispose(self) -> None:
         """Close this process's connections."""
         if self._engine is not None and self._pid == os.getpid():

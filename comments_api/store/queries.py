@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -18,6 +18,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..core.moderation import PUBLISHED
 from ..core.validation import MAX_ID
@@ -46,9 +48,14 @@ def _with_body_key(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+_INSERT_COMMENT = insert(comments)
+
+
 def insert_comment(conn: Connection, values: dict[str, Any]) -> int:
     """Insert one comment and return the id the database gave it."""
-    result = conn.execute(insert(comments).values(**_with_body_key(values)))
+    # One statement for every insert, its values as parameters: building a statement with
+    # the values in it costs more than the insert itself.
+    result = conn.execute(_INSERT_COMMENT, _with_body_key(values))
     return int(result.inserted_primary_key[0])
 
 
@@ -84,11 +91,13 @@ _SAME_TEXT = select(
         comments.c.email_key == bindparam("email"),
     ),
 )
-_LATEST_FROM_ADDRESS = select(func.max(comments.c.created)).where(
-    comments.c.address_hash == bindparam("who"), comments.c.created > bindparam("since")
-)
-_LATEST_FROM_EMAIL = select(func.max(comments.c.created)).where(
-    comments.c.email_key == bindparam("who"), comments.c.created > bindparam("since")
+_LATEST_FROM = select(
+    select(func.max(comments.c.created))
+    .where(comments.c.address_hash == bindparam("address"), comments.c.created > bindparam("since"))
+    .scalar_subquery(),
+    select(func.max(comments.c.created))
+    .where(comments.c.email_key == bindparam("email"), comments.c.created > bindparam("since"))
+    .scalar_subquery(),
 )
 _HAS_PUBLISHED = (
     select(comments.c.id)
@@ -111,16 +120,15 @@ def same_text(
 
 
 def latest_since(
-    conn: Connection,
-    since: datetime,
-    *,
-    address_hash: str | None = None,
-    email_key: str | None = None,
-) -> datetime | None:
-    """Return when the newest comment after `since` from this client (or email) was stored."""
-    query = _LATEST_FROM_ADDRESS if address_hash else _LATEST_FROM_EMAIL
-    latest = conn.scalar(query, {"who": address_hash or email_key, "since": since})
-    return comments.c.created.type.process_result_value(latest, conn.dialect)
+    conn: Connection, since: datetime, *, address_hash: str, email_key: str
+) -> tuple[datetime | None, datetime | None]:
+    """Return when the newest comment after `since` from this client, and from this email,
+    was stored (None: none since)."""
+    row = conn.execute(
+        _LATEST_FROM, {"address": address_hash, "email": email_key, "since": since}
+    ).one()
+    moment = comments.c.created.type.process_result_value
+    return moment(row[0], conn.dialect), moment(row[1], conn.dialect)
 
 
 def has_published(conn: Connection, email_key: str) -> bool:
@@ -240,16 +248,34 @@ def count_rate_hits(conn: Connection) -> int:
     return conn.scalar(select(func.count()).select_from(rate_hits)) or 0
 
 
+_LATEST_CHANGE = select(func.max(pages.c.version))
+
+
+def _mark(insert_into: Callable, version: Any) -> Any:
+    # One statement per thread: insert its row, or move the row it has to this change.
+    statement = insert_into(pages).values(thread=bindparam("thread"), version=version, baked=0)
+    return statement.on_conflict_do_update(
+        index_elements=[pages.c.thread], set_={"version": statement.excluded.version}
+    ).returning(pages.c.version)
+
+
+# By backend: the first thread's statement numbers the change (the writing transaction is
+# serialised, so numbers follow the commits), the others take that number.
+_NEXT_CHANGE = (select(func.coalesce(func.max(pages.c.version), 0) + 1)).scalar_subquery()
+_MARKS = {
+    name: (_mark(insert_into, _NEXT_CHANGE), _mark(insert_into, bindparam("version")))
+    for name, insert_into in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
+
+
 def mark_stale(conn: Connection, threads: Iterable[str]) -> int:
-    """Record, in the caller's writing transaction, that these threads' pages need updating;
-    return the change's number."""
-    version = (conn.scalar(select(func.max(pages.c.version))) or 0) + 1
-    for thread in sorted(set(threads)):
-        changed = conn.execute(
-            update(pages).where(pages.c.thread == thread).values(version=version)
-        ).rowcount
-        if not changed:
-            conn.execute(insert(pages).values(thread=thread, version=version, baked=0))
+    """Record, in the caller's writing transaction, that these threads' pages need updating
+    (at least one thread); return the change's number."""
+    first, *others = sorted(set(threads))
+    numbered, numbered_as = _MARKS[conn.dialect.name]
+    version = conn.execute(numbered, {"thread": first}).scalar_one()
+    for thread in others:
+        conn.execute(numbered_as, {"thread": thread, "version": version})
     return version
 
 
@@ -270,9 +296,27 @@ def mark_baked(conn: Connection, thread: str, version: int) -> None:
     )
 
 
+def mark_failed(conn: Connection, thread: str, version: int) -> None:
+    """Record that the update of the page of `thread` to change `version` failed."""
+    conn.execute(
+        update(pages)
+        .where(pages.c.thread == thread, pages.c.failed < version)
+        .values(failed=version)
+    )
+
+
+def page_state(conn: Connection, thread: str) -> tuple[int, int]:
+    """Return (the change the page of `thread` shows, the newest change whose update failed);
+    0 for none."""
+    row = conn.execute(
+        select(pages.c.baked, pages.c.failed).where(pages.c.thread == thread)
+    ).first()
+    return (row.baked, row.failed) if row else (0, 0)
+
+
 def baked_change(conn: Connection, thread: str) -> int:
     """Return the number of the change the page of `thread` shows (0: none recorded)."""
-    return conn.scalar(select(pages.c.baked).where(pages.c.thread == thread)) or 0
+    return page_state(conn, thread)[0]
 
 
 def thread_change(conn: Connection, thread: str) -> int:
@@ -285,7 +329,7 @@ _THREAD_CHANGE = select(pages.c.version).where(pages.c.thread == bindparam("thre
 
 def latest_change(conn: Connection) -> int:
     """Return the number of the newest change to any thread's published comments (0: none)."""
-    return conn.scalar(select(func.max(pages.c.version))) or 0
+    return conn.scalar(_LATEST_CHANGE) or 0
 
 
 def changed_since(conn: Connection, version: int) -> list[str]:
@@ -354,7 +398,7 @@ def published_by_thread(conn: Connection, wanted: list[str] | None) -> dict[str,
     for row in conn.execute(query):
         if keep is not None and row.thread not in keep:
             continue
-        comment = _as_dict(row)
-        comment["parent"] = shown_parent(comment["parent"], indexes.get(row.thread, {}))
-        result.setdefault(row.thread, []).append(public_view(comment))
+        comment = public_view(row._mapping)
+        comment["parent"] = shown_parent(row.parent, indexes.get(row.thread, {}))
+        result.setdefault(row.thread, []).append(comment)
     return result

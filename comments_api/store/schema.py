@@ -113,12 +113,14 @@ rate_hits = Table(
 # The page-update queue: each thread whose published comments changed, the change's number
 # (one sequence for the whole store) and the number its static page last showed. A thread is
 # stale while baked < version; the row stays, so a build can ask what changed while it ran.
+# failed: the newest change whose page update failed (0: none), so no one waits for it.
 pages = Table(
     "comments_pages",
     metadata,
     Column("thread", String(200), primary_key=True),
     Column("version", Integer, nullable=False),
     Column("baked", Integer, nullable=False),
+    Column("failed", Integer, nullable=False, server_default="0"),
     Index("ix_comments_pages_version", "version"),
 )
 
@@ -190,6 +192,8 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
         )""",
         "CREATE INDEX ix_comments_pages_version ON comments_pages (version)",
     ),
+    # 4: which change's page update failed, so a form post does not wait for it.
+    ("ALTER TABLE comments_pages ADD COLUMN failed INTEGER NOT NULL DEFAULT 0",),
 )
 
 

@@ -53,13 +53,13 @@ def thread_comments(thread: str) -> Response:
     limit = _whole_number("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     after = _whole_number("after", 0, 0, 2**62)
     cache: AnswerCache = current_app.extensions[ANSWERS]
-    with get_db().read() as conn:
-        # The change number first (answer_cache.py says why), then the rows if need be.
+    # The change number first (answer_cache.py says why), then the rows if need be.
+    with get_db().glance() as conn:
         key = (thread, after, limit, queries.thread_change(conn, thread))
-        kept = cache.get(key)
-        if kept is None:
-            rows, more = queries.published_page(conn, thread, after, limit)
+    kept = cache.get(key)
     if kept is None:
+        with get_db().read() as conn:
+            rows, more = queries.published_page(conn, thread, after, limit)
         next_url = None
         if more:
             next_url = url_for(".thread_comments", thread=thread, limit=limit, after=rows[-1]["id"])

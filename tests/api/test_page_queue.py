@@ -31,9 +31,10 @@ import pytest
 
 from comments_api import create_app
 from comments_api.actions.page_worker import RETRY_FIRST, WORKER_LOCK
-from comments_api.bake.page_update import page_lock, update_page
+from comments_api.bake.page_update import PageUpdateError, page_lock, update_page
 from comments_api.extensions import get_db, get_page_worker
 from comments_api.store import queries
+from comments_api.web import writing
 from comments_api.web.site import create_site_app
 from tests.conftest import build_site
 from tests.redis_support import RedisServer, post, redis_bin, redis_settings
@@ -107,6 +108,21 @@ def service(site: Path, store: str, **changes: Any) -> Iterator[tuple[str, Any]]
 def fetch(url: str) -> str:
     with urllib.request.urlopen(url, timeout=10) as answer:
         return answer.read().decode("utf-8")
+
+
+def form_post(url: str, fields: dict) -> tuple[int, str]:
+    """Post `fields` as a browser without JavaScript does; return the status and Location."""
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=20)
+    try:
+        conn.request("POST", "/api/comments", body=urllib.parse.urlencode(fields),
+                     headers={"Content-Type": "application/x-www-form-urlencoded",
+                              "Origin": url})  # fmt: skip
+        answer = conn.getresponse()
+        answer.read()
+        return answer.status, answer.getheader("Location") or ""
+    finally:
+        conn.close()
 
 
 def shown_ids(html: str) -> list[int]:
@@ -337,24 +353,35 @@ def test_a_form_post_is_answered_once_the_page_it_is_sent_to_shows_the_comment(s
     with service(
         site, store, COMMENTS_PAGE_WORKER="thread", COMMENTS_PAGE_DELAY="0.5"
     ) as (url, _app):  # fmt: skip
-        host, port = url.removeprefix("http://").split(":")
-        conn = http.client.HTTPConnection(host, int(port), timeout=30)
-        try:
-            fields = comment(body="Posted from a browser without JavaScript.")
-            conn.request("POST", "/api/comments", body=urllib.parse.urlencode(fields),
-                         headers={"Content-Type": "application/x-www-form-urlencoded",
-                                  "Origin": url})  # fmt: skip
-            answer = conn.getresponse()
-            answer.read()
-        finally:
-            conn.close()
-        assert answer.status == 303
-        location = answer.getheader("Location")
+        status, location = form_post(url, comment(body="Posted from a browser without JavaScript."))
+        assert status == 303
         path, _, anchor = location.partition("#")
         assert path == f"/{THREAD}.html" and re.fullmatch(r"comment-\d+", anchor)
         page = fetch(url + path)  # at once, as the browser follows the redirect
         assert f'id="{anchor}"' in page
         assert "Posted from a browser without JavaScript." in page
+
+
+def test_a_form_post_does_not_wait_for_a_page_whose_updates_fail(site, store, monkeypatch):
+    # Waiting far longer than the client would: only the failure can end the wait in time.
+    monkeypatch.setattr(writing, "FORM_WAIT", 120.0)
+
+    def broken_hook(app, thread: str) -> None:
+        raise PageUpdateError("the web server is away", transient=True)
+
+    with service(site, store, COMMENTS_PAGE_WORKER="thread", COMMENTS_PAGE_DELAY="0.1",
+                 COMMENTS_ON_PUBLISH=broken_hook) as (url, app):  # fmt: skip
+        status, location = form_post(url, comment(body="The first one, whose update fails."))
+        assert status == 303 and location.startswith(f"/{THREAD}.html#comment-")
+        # The page stays stale, and the failure is on record for whoever waits.
+        with get_db(app).read() as conn:
+            baked, failed = queries.page_state(conn, THREAD)
+        assert baked == 0 and failed >= 1
+        assert stale(app) == [THREAD]
+        status, _ = form_post(url, comment(body="A second one, while updates still fail."))
+        assert status == 303
+        with get_db(app).read() as conn:
+            assert len(queries.list_comments(conn)) == 2
 
 
 # 7. Two hosts on PostgreSQL, woken through Redis ---------------------------------------------
