@@ -18,12 +18,16 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import NullPool
 
 from .schema import migrate
 
 # Any fixed number: the advisory lock every writing transaction takes on PostgreSQL.
 WRITE_LOCK_KEY = 7_301_955
+# Seconds a pooled PostgreSQL connection may sit idle before it is checked on checkout.
+PING_AFTER = 1.0
+IDLE_SINCE = "comments_idle_since"
 
 
 def normalise_url(url: str) -> str:
@@ -91,7 +95,6 @@ def make_engine(url: str, timeout: float, *, pooled: bool = True) -> Engine:
     engine = create_engine(
         url,
         connect_args={"connect_timeout": max(1, round(timeout))},
-        pool_pre_ping=True,
         poolclass=None if pooled else NullPool,
         hide_parameters=True,
     )
@@ -101,6 +104,24 @@ def make_engine(url: str, timeout: float, *, pooled: bool = True) -> Engine:
         with dbapi_connection.cursor() as cursor:
             cursor.execute(f"SET lock_timeout = {int(timeout * 1000)}")
         dbapi_connection.commit()
+
+    @event.listens_for(engine, "checkin")
+    def _pg_checkin(_dbapi_connection, record):
+        record.info[IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _pg_checkout(dbapi_connection, record, _proxy):
+        # A connection that sat idle may have been closed by a restart or a timeout: ask it
+        # first, and let the pool connect again if it does not answer. One busy a moment ago
+        # is used at once, which saves a round trip on every request under load.
+        if time.monotonic() - record.info.get(IDLE_SINCE, 0.0) < PING_AFTER:
+            return
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as error:  # any failure: this connection is gone
+            raise DisconnectionError(str(error)) from None
 
     return engine
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import datetime
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import text
 from comments_api import create_app
 from comments_api.actions.editor import delete, set_status
 from comments_api.extensions import get_db
+from comments_api.store import engine as store_engine
 from comments_api.store import queries
 from comments_api.store.queries import read_published
 from comments_api.store.schema import MIGRATIONS
@@ -182,3 +184,31 @@ def test_ids_beyond_the_column_range_are_simply_not_found(store_app):
     assert client.post("/api/comments", json=comment(parent=2**31)).status_code == 422
     result = store_app.test_cli_runner().invoke(args=["comments", "approve", huge])
     assert result.exit_code == 1
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_the_server_closed_is_replaced_once_it_sat_idle(
+    postgres_url, postgres_server, manifest, monkeypatch
+):
+    import psycopg
+
+    # Busy connections are used as they are; one idle longer than this is asked first.
+    monkeypatch.setattr(store_engine, "PING_AFTER", 0.2)
+    app = create_app({"COMMENTS_SECRET_KEY": SECRET, "COMMENTS_DATABASE_URL": postgres_url,
+                      "COMMENTS_MANIFEST": manifest, **LIMITS_OFF})  # fmt: skip
+    client = app.test_client()
+    try:
+        assert client.get(f"/api/threads/{THREAD}/comments").status_code == 200
+        with get_db(app).read() as conn:
+            pid = conn.scalar(text("SELECT pg_backend_pid()"))
+        # The server ends the pooled connection (a restart, an idle timeout, an operator).
+        plain = postgres_server.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(plain, autocommit=True) as admin:
+            assert admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0]
+        time.sleep(0.5)
+        assert client.get(f"/api/threads/{THREAD}/comments").status_code == 200
+        assert client.post("/api/comments", json=comment()).status_code == 201
+        with get_db(app).read() as conn:
+            assert conn.scalar(text("SELECT pg_backend_pid()")) != pid
+    finally:
+        get_db(app).dispose()
