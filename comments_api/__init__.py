@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.sessions import SessionInterface
 
 from . import extensions
 from .actions.page_worker import PageWorker
@@ -27,6 +28,18 @@ from .web.reading import bp as reading_bp
 from .web.writing import bp as writing_bp
 
 __all__ = ["ConfigError", "create_app"]
+
+
+class NoSessions(SessionInterface):
+    """No Flask session: the service keeps no cookie-borne state, and every request is
+    spared the signing set-up of Flask's default one."""
+
+    def open_session(self, app: Flask, request: Any) -> None:
+        """Open none; Flask gives the request a null session that refuses writes."""
+        return None
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        """Save nothing."""
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -45,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = app.config["COMMENTS_SECRET_KEY"]
     app.config["MAX_CONTENT_LENGTH"] = app.config["COMMENTS_MAX_REQUEST_BYTES"]
     app.json.sort_keys = False
+    app.session_interface = NoSessions()
     # The service's pages share the comment section's templates and Jinja set-up; Flask
     # autoescapes every .html template.
     app.jinja_options = {**app.jinja_options, "trim_blocks": True, "lstrip_blocks": True}

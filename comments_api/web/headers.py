@@ -51,8 +51,11 @@ SECURITY_HEADERS = {
 
 def add_security_headers(response: Response) -> Response:
     """Add the security headers an answer does not set itself."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    # One pass over the answer's headers: every answer of the service goes through here.
+    present = {name.lower() for name, _ in response.headers.items()}
+    response.headers.extend(
+        [(name, value) for name, value in SECURITY_HEADERS.items() if name.lower() not in present]
+    )
     return response
 
 

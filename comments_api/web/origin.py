@@ -62,8 +62,8 @@ def check_origin() -> None:
 def add_cors_headers(response: Response) -> Response:
     """Let the configured site origin call the API from scripts; nobody else."""
     origin = request.headers.get("Origin")
-    site_origin = origin_of(site_url())
-    if origin and site_origin and origin_of(origin) == site_origin:
+    site_origin = origin_of(site_url()) if origin else None
+    if site_origin and origin_of(origin) == site_origin:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Credentials"] = "true"
         if request.method == "OPTIONS":
@@ -71,7 +71,6 @@ def add_cors_headers(response: Response) -> Response:
             response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
             response.headers["Access-Control-Max-Age"] = "600"
     response.vary.add("Origin")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, redirect, request, send_file
 
-from .. import create_app
+from .. import NoSessions, create_app
 from ..extensions import PAGES
 from . import headers
 
@@ -74,6 +74,7 @@ def static_app(root: Path) -> Flask:
     """Return a Flask app that serves the files under `root` like a static web server."""
     root = Path(root).resolve()
     app = Flask("comments_api.web.site", static_folder=None)
+    app.session_interface = NoSessions()
 
     @app.route("/", defaults={"path": ""}, methods=["GET"])
     @app.route("/<path:path>", methods=["GET"])
