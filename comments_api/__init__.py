@@ -19,10 +19,12 @@ from flask.sessions import SessionInterface
 from . import extensions
 from .actions.page_worker import PageWorker
 from .bake.section import template_globals, template_loader
-from .cli import comments_cli, update_pages_command
+from .cli import comments_cli, editors_cli, update_pages_command
 from .core.keys import load_or_create_secret
 from .settings import INSTANCE_DIR, ConfigError, load_config
 from .web import errors, origin
+from .web.desk import bp as desk_bp
+from .web.desk_auth import bp as desk_auth_bp
 from .web.pages import bp as pages_bp
 from .web.reading import bp as reading_bp
 from .web.writing import bp as writing_bp
@@ -78,6 +80,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(writing_bp)
     app.register_blueprint(reading_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(desk_auth_bp)
+    app.register_blueprint(desk_bp)
     app.cli.add_command(comments_cli)
+    app.cli.add_command(editors_cli)
     app.cli.add_command(update_pages_command)
     return app

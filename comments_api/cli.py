@@ -1,4 +1,5 @@
-"""Editors' commands: flask --app comments_api comments list|approve|spam|unapprove|delete.
+"""Editors' commands: flask --app comments_api comments list|approve|spam|unapprove|delete,
+and the desk's accounts: flask --app comments_api editors add|list|remove|password.
 
 Also the console script `comments-api`, which makes the app itself from the COMMENTS_*
 settings (`comments-api comments list`, `comments-api run`, `comments-api update-pages`).
@@ -13,12 +14,14 @@ import json
 import logging
 import signal
 import sys
+from typing import NoReturn
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from .actions import editor
+from .actions import accounts, editor
+from .actions.audit import system_actor
 from .core.moderation import PENDING, PUBLISHED, SPAM, STATUSES
 from .extensions import get_db, get_page_worker
 from .fields import editor_view
@@ -87,6 +90,83 @@ _status_command("unapprove", PENDING, "Held", "Hold published comments for moder
 def delete_command(ids: tuple[int, ...]) -> None:
     """Delete comments for good (their replies move up a level)."""
     _report(editor.delete(current_app, ids), "Deleted")
+
+
+editors_cli = AppGroup("editors", help="Manage the editors' accounts of the desk (/desk/).")
+_password_stdin = click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of asking twice.",
+)
+
+
+def _new_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True, default="",
+                        show_default=False)  # fmt: skip
+
+
+def _fail(error: accounts.AccountError) -> NoReturn:
+    click.echo(str(error), err=True)
+    sys.exit(1)
+
+
+@editors_cli.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(accounts.ROLES), default="moderator", show_default=True,
+              help="admin may also manage the desk's admin pages.")  # fmt: skip
+@_password_stdin
+def add_editor_command(name: str, role: str, password_stdin: bool) -> None:
+    """Create an editor's account (at least 12 characters of password)."""
+    try:
+        if accounts.find_editor(current_app, accounts.normalise_name(name)) is not None:
+            raise accounts.AccountError(f"There is already an editor named {name.strip().lower()}.")
+        made = accounts.add_editor(
+            current_app, name, role, _new_password(password_stdin), actor=system_actor()
+        )
+    except accounts.AccountError as error:
+        _fail(error)
+    click.echo(f"Added editor {made.name} ({made.role}).")
+
+
+@editors_cli.command("list")
+def list_editors_command() -> None:
+    """List the editors' accounts: name, role, created."""
+    rows = accounts.list_editors(current_app)
+    if not rows:
+        click.echo("No editors.")
+        return
+    click.echo(f"{'NAME':24}  {'ROLE':9}  CREATED")
+    for row in rows:
+        click.echo(f"{row['name']:24}  {row['role']:9}  {row['created'].isoformat()}")
+
+
+@editors_cli.command("remove")
+@click.argument("name")
+def remove_editor_command(name: str) -> None:
+    """Delete an editor's account; their sessions end at once."""
+    try:
+        gone = accounts.remove_editor(current_app, name, actor=system_actor())
+    except accounts.AccountError as error:
+        _fail(error)
+    click.echo(f"Removed editor {gone.name}; their sessions have ended.")
+
+
+@editors_cli.command("password")
+@click.argument("name")
+@_password_stdin
+def password_command(name: str, password_stdin: bool) -> None:
+    """Give an editor a new password; their sessions end."""
+    try:
+        if accounts.find_editor(current_app, name) is None:
+            raise accounts.UnknownEditor(f"There is no editor named {name.strip()}.")
+        changed = accounts.change_password(
+            current_app, name, _new_password(password_stdin), actor=system_actor()
+        )
+    except accounts.AccountError as error:
+        _fail(error)
+    click.echo(f"Changed the password of {changed.name}; their sessions have ended.")
 
 
 @click.command("update-pages")

@@ -93,6 +93,8 @@ FIELDS: tuple[Field, ...] = (
           schema={"type": "string", "format": "date-time"}),
     Field("avatar", "Avatar", "stored", public=True, show=AVATAR_PATH.format,
           description="Path of the avatar image.", schema={"type": "string"}),
+    Field("held_reason", "Held because", "stored", editors=True,
+          description="Why the moderation rules held it.", schema={"type": ["string", "null"]}),
 )  # fmt: skip
 BY_NAME = {f.name: f for f in FIELDS}
 HONEYPOT = next(f.name for f in FIELDS if f.kind == "trap")

@@ -113,6 +113,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COMMENTS_REDIS_URL", None, read.redis_url, "none",
             "`redis://host:6379`: changes wake the page worker at once through Redis "
             "publish/subscribe, from any process or host"),
+    Setting("COMMENTS_DESK_IDLE_MINUTES", 30, read.whole(1), "`30`",
+            "an editor's desk session ends after this many minutes without a request"),
+    Setting("COMMENTS_DESK_SESSION_HOURS", 12, read.whole(1), "`12`",
+            "an editor's desk session ends this many hours after signing in, however busy"),
 )  # fmt: skip
 NAMES = frozenset(s.name for s in SETTINGS)
 

@@ -160,6 +160,7 @@ def create(
             "modified": None,
             "address_hash": address_hash,
             "avatar": avatar_hash(secret, email_key),
+            "held_reason": None if status == PUBLISHED else reason[:200],
         }
         row["id"] = queries.insert_comment(conn, row)
         change = record(conn, [row["thread"]]) if status == PUBLISHED else None

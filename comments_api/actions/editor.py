@@ -1,4 +1,8 @@
-"""Editors' actions on stored comments: publish, hold, mark as spam, delete."""
+"""Editors' actions on stored comments: publish, hold, mark as spam, delete.
+
+The desk and the CLI both act through here; each action enters the audit log (actions/audit.py)
+in the transaction that makes it, under the editor's name or, from the shell, system:<user>.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,15 @@ from typing import Any
 
 from flask import Flask
 
-from ..core.moderation import PUBLISHED, STATUSES
-from ..extensions import get_db
+from ..core.moderation import PENDING, PUBLISHED, SPAM, STATUSES
+from ..extensions import get_db, now
 from ..store import queries
+from . import audit
 from .publishing import published_changed, record
 
 log = logging.getLogger(__name__)
+# What the audit log calls giving a comment each status.
+STATUS_ACTIONS = {PUBLISHED: "approve", PENDING: "hold", SPAM: "spam"}
 
 
 @dataclass(frozen=True)
@@ -32,8 +39,12 @@ class Outcome:
         return self.thread is not None
 
 
-def set_status(app: Flask, ids: Iterable[int], status: str) -> list[Outcome]:
+def set_status(
+    app: Flask, ids: Iterable[int], status: str, actor: str | None = None
+) -> list[Outcome]:
     """Give each comment `status` (published, pending or spam); report what changed.
+
+    `actor` names who acts in the audit log (default: the system user).
 
     Raises:
         ValueError: for an unknown status.
@@ -47,25 +58,32 @@ def set_status(app: Flask, ids: Iterable[int], status: str) -> list[Outcome]:
             log.info("comments: comment %s %s -> %s", row["id"], row["status"], status)
         return status
 
-    return _apply(app, ids, change)
+    return _apply(app, ids, change, STATUS_ACTIONS[status], actor)
 
 
-def delete(app: Flask, ids: Iterable[int]) -> list[Outcome]:
+def delete(app: Flask, ids: Iterable[int], actor: str | None = None) -> list[Outcome]:
     """Delete each comment (replies move up a level); report what was there."""
 
     def change(conn: Any, row: dict) -> None:
         queries.delete_comment(conn, row["id"])
         log.info("comments: deleted comment %s", row["id"])
 
-    return _apply(app, ids, change)
+    return _apply(app, ids, change, "delete", actor)
 
 
 def _apply(
-    app: Flask, ids: Iterable[int], change: Callable[[Any, dict], str | None]
+    app: Flask,
+    ids: Iterable[int],
+    change: Callable[[Any, dict], str | None],
+    action: str,
+    actor: str | None,
 ) -> list[Outcome]:
-    # One transaction for the whole batch, which records the stale pages with the change.
+    # One transaction for the whole batch, which records the stale pages and the audit entries
+    # with the change.
     outcomes = []
+    actor = actor or audit.system_actor()
     with get_db(app).write() as conn:
+        moment = now(app)
         for comment_id in ids:
             row = queries.get_comment(conn, comment_id)
             if row is None:
@@ -73,6 +91,11 @@ def _apply(
                 continue
             after = change(conn, row)
             outcomes.append(Outcome(comment_id, row["thread"], row["status"], after))
+            if after != row["status"]:
+                audit.record(
+                    conn, actor=actor, action=action, moment=moment, comment_id=comment_id,
+                    thread=row["thread"], before=row["status"], after=after,
+                )  # fmt: skip
         changed = _changed_threads(outcomes)
         record(conn, changed)
     published_changed(app, changed)

@@ -25,7 +25,7 @@ from ..core.moderation import PUBLISHED
 from ..core.validation import MAX_ID
 from ..fields import FIELDS, public_view
 from .engine import make_engine, sqlite_path
-from .schema import body_key, comments, pages, rate_hits
+from .schema import audit_log, body_key, comments, pages, rate_hits
 
 # What the build reads: the public fields and the tree's links, never an email. A store of an
 # older schema not migrated yet still has all of them.
@@ -402,3 +402,85 @@ def published_by_thread(conn: Connection, wanted: list[str] | None) -> dict[str,
         comment["parent"] = shown_parent(row.parent, indexes.get(row.thread, {}))
         result.setdefault(row.thread, []).append(comment)
     return result
+
+
+# The desk's queues -----------------------------------------------------------------------------
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def queue_page(
+    conn: Connection,
+    status: str,
+    *,
+    thread: str | None = None,
+    email_key: str | None = None,
+    text: str | None = None,
+    newest_first: bool = True,
+    limit: int = 25,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Return one page of the comments with `status` (filtered by article, commenter's email
+    or a text in the comment or the name) and how many match in all."""
+    conditions = [comments.c.status == status]
+    if thread:
+        conditions.append(comments.c.thread == thread)
+    if email_key:
+        conditions.append(comments.c.email_key == email_key.lower())
+    if text:
+        pattern = _like(text)
+        conditions.append(
+            func.lower(comments.c.body).like(pattern, escape="\\")
+            | func.lower(comments.c.author).like(pattern, escape="\\")
+        )
+    order = comments.c.id.desc() if newest_first else comments.c.id
+    query = select(comments).where(*conditions).order_by(order).limit(limit).offset(offset)
+    total = conn.scalar(select(func.count()).select_from(comments).where(*conditions)) or 0
+    return [_as_dict(row) for row in conn.execute(query)], total
+
+
+def status_counts(conn: Connection) -> dict[str, int]:
+    """Return how many stored comments have each status."""
+    query = select(comments.c.status, func.count()).group_by(comments.c.status)
+    return {status: count for status, count in conn.execute(query)}
+
+
+def commenter_records(conn: Connection, email_keys: Iterable[str]) -> dict[str, dict[str, int]]:
+    """Return, for each email, how many of its comments have each status."""
+    keys = sorted(set(email_keys))
+    if not keys:
+        return {}
+    query = (
+        select(comments.c.email_key, comments.c.status, func.count())
+        .where(comments.c.email_key.in_(keys))
+        .group_by(comments.c.email_key, comments.c.status)
+    )
+    records: dict[str, dict[str, int]] = {key: {} for key in keys}
+    for key, status, count in conn.execute(query):
+        records[key][status] = count
+    return records
+
+
+# The desk's audit log ------------------------------------------------------------------------
+
+_INSERT_LOG = insert(audit_log)
+
+
+def insert_log_entry(conn: Connection, values: dict[str, Any]) -> None:
+    """Enter one editor action in the audit log."""
+    conn.execute(_INSERT_LOG, values)
+
+
+def log_entries(
+    conn: Connection, *, limit: int, before_id: int | None = None, comment_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Return the newest audit entries (older than `before_id`, of one comment if given)."""
+    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(audit_log.c.id < before_id)
+    if comment_id is not None:
+        query = query.where(audit_log.c.comment_id == comment_id)
+    return [_as_dict(row) for row in conn.execute(query)]

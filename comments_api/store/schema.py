@@ -82,6 +82,8 @@ comments = Table(
     # Keyed hashes: the client's IP address and the avatar are never stored in clear.
     Column("address_hash", String(64), nullable=False),
     Column("avatar", String(64), nullable=False),
+    # Why the moderation rules held it (None when published on arrival), for the desk.
+    Column("held_reason", String(200), nullable=True),
     Index("ix_comments_thread_status_id", "thread", "status", "id"),
     Index("ix_comments_email_key_status", "email_key", "status"),
     Index("ix_comments_email_key_created", "email_key", "created"),
@@ -122,6 +124,53 @@ pages = Table(
     Column("baked", Integer, nullable=False),
     Column("failed", Integer, nullable=False, server_default="0"),
     Index("ix_comments_pages_version", "version"),
+)
+
+# The editors' desk (migration 5). Editors' accounts: the name lower-case, the password as an
+# argon2id hash. Sessions: only the SHA-256 of the cookie's token is kept. Failed sign-ins: one
+# row per failure under a keyed hash of the account name or of the client address.
+editors = Table(
+    "desk_editors",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Index("ix_desk_editors_name", "name", unique=True),
+)
+sessions = Table(
+    "desk_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("editor_id", Integer, nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("seen", UTCDateTime, nullable=False),
+    Index("ix_desk_sessions_editor", "editor_id"),
+)
+failures = Table(
+    "desk_failures",
+    metadata,
+    Column("key_hash", String(64), nullable=False),
+    Column("moment", UTCDateTime, nullable=False),
+    Index("ix_desk_failures_key_moment", "key_hash", "moment"),
+)
+# Every editor action: who (an editor's name, or system:<user> for the CLI), what, on which
+# comment, and the value before and after (a status, or JSON of the changed fields).
+audit_log = Table(
+    "desk_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("moment", UTCDateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("comment_id", Integer),
+    Column("thread", String(200)),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Index("ix_desk_log_moment", "moment"),
+    Index("ix_desk_log_comment", "comment_id"),
 )
 
 
@@ -194,6 +243,43 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     ),
     # 4: which change's page update failed, so a form post does not wait for it.
     ("ALTER TABLE comments_pages ADD COLUMN failed INTEGER NOT NULL DEFAULT 0",),
+    # 5: the editors' desk: why a comment is held, accounts, sessions, failed sign-ins, the log.
+    (
+        "ALTER TABLE comments ADD COLUMN held_reason VARCHAR(200)",
+        """CREATE TABLE desk_editors (
+            id {serial},
+            name VARCHAR(64) NOT NULL,
+            role VARCHAR(16) NOT NULL,
+            password_hash VARCHAR(255) NOT NULL,
+            created {time} NOT NULL
+        )""",
+        "CREATE UNIQUE INDEX ix_desk_editors_name ON desk_editors (name)",
+        """CREATE TABLE desk_sessions (
+            token_hash VARCHAR(64) NOT NULL PRIMARY KEY,
+            editor_id INTEGER NOT NULL,
+            csrf VARCHAR(64) NOT NULL,
+            created {time} NOT NULL,
+            seen {time} NOT NULL
+        )""",
+        "CREATE INDEX ix_desk_sessions_editor ON desk_sessions (editor_id)",
+        """CREATE TABLE desk_failures (
+            key_hash VARCHAR(64) NOT NULL,
+            moment {time} NOT NULL
+        )""",
+        "CREATE INDEX ix_desk_failures_key_moment ON desk_failures (key_hash, moment)",
+        """CREATE TABLE desk_log (
+            id {serial},
+            moment {time} NOT NULL,
+            actor VARCHAR(80) NOT NULL,
+            action VARCHAR(32) NOT NULL,
+            comment_id INTEGER,
+            thread VARCHAR(200),
+            old_value TEXT,
+            new_value TEXT
+        )""",
+        "CREATE INDEX ix_desk_log_moment ON desk_log (moment)",
+        "CREATE INDEX ix_desk_log_comment ON desk_log (comment_id)",
+    ),
 )
 
 

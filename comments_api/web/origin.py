@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
+from ..core.client import is_trusted
 from ..core.errors import ApiError
 from ..extensions import site_url
 from . import headers
@@ -29,6 +30,16 @@ def origin_of(url: str | None) -> str | None:
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     default = {"http": 80, "https": 443}[parts.scheme]
     return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def is_https() -> bool:
+    """Return True when the visitor's connection is https, also behind a trusted proxy."""
+    if request.is_secure or (site_url() or "").startswith("https://"):
+        return True
+    if not is_trusted(request.remote_addr, current_app.config["COMMENTS_TRUSTED_PROXIES"]):
+        return False
+    # The proxy next to us writes the last value; earlier ones came from the client.
+    return request.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip().lower() == "https"
 
 
 def allowed_origins() -> set[str]:

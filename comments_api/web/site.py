@@ -18,6 +18,8 @@ from ..extensions import PAGES
 from . import headers
 
 API_PREFIX = "/api"
+# Where the comment service answers on the site's origin: its API and the editors' desk.
+SERVICE_PREFIXES = (API_PREFIX, "/desk")
 # Types the platform's mime table may lack or get wrong; the rest come from mimetypes.
 TYPES = {
     ".js": "text/javascript",
@@ -112,7 +114,7 @@ class SiteApp:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         """Send the request to the API or to the static files by its path."""
         path = environ.get("PATH_INFO", "")
-        if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+        if any(path == prefix or path.startswith(prefix + "/") for prefix in SERVICE_PREFIXES):
             return self.api(environ, start_response)
         return self.static(environ, start_response)
 

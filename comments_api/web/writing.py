@@ -8,12 +8,13 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, request
 
 from ..actions import commenter
 from ..bake.manifest import article_path
-from ..core.client import client_address, is_trusted
+from ..core.client import client_address
 from ..core.errors import ApiError
 from ..core.keys import address_hash
 from ..core.validation import validate_comment
 from ..extensions import get_attempt_limiter, get_limiter, get_page_worker, site_url
 from ..fields import ECHOED, HONEYPOT, iso_time, public_view
+from .origin import is_https
 from .payload import FORM, read_body
 
 log = logging.getLogger(__name__)
@@ -34,19 +35,9 @@ def _client() -> str:
     )
 
 
-def _is_https() -> bool:
-    """Return True when the visitor's connection is https, also behind a trusted proxy."""
-    if request.is_secure or (site_url() or "").startswith("https://"):
-        return True
-    if not is_trusted(request.remote_addr, current_app.config["COMMENTS_TRUSTED_PROXIES"]):
-        return False
-    # The proxy next to us writes the last value; earlier ones came from the client.
-    return request.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip().lower() == "https"
-
-
 def _set_cookie(response: Response, name: str, value: str, max_age: int, path: str) -> None:
     response.set_cookie(
-        name, value, max_age=max_age, path=path, secure=_is_https(), httponly=True,
+        name, value, max_age=max_age, path=path, secure=is_https(), httponly=True,
         samesite="Strict",
     )  # fmt: skip
 

@@ -11,6 +11,7 @@ from tests.support import EMAIL, SECRET, THREAD, comment, run_flask
 
 EDITOR_KEYS = [
     "id", "thread", "parent", "status", "author", "email", "url", "created", "body", "body_html",
+    "held_reason",
 ]  # fmt: skip
 
 
@@ -36,6 +37,7 @@ def test_list_json_shows_editor_fields_with_email(held_app):
     assert sorted(rows[0]) == sorted(EDITOR_KEYS)
     assert rows[0]["email"] == EMAIL
     assert rows[0]["status"] == "pending"
+    assert rows[0]["held_reason"] == "every comment is held"
     assert rows[0]["body"] == "Comment **0**"
     assert rows[0]["body_html"] == "<p>Comment <strong>0</strong></p>"
     assert rows[0]["url"] == "https://a.example"

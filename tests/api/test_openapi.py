@@ -47,8 +47,11 @@ def check(value, schema, spec, where="$"):
 
 
 def route_operations(app):
+    """Return the API's operations: every route under /api/ (the desk at /desk/ is pages)."""
     ops = set()
     for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
         path = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             ops.add((path, method.lower()))
