@@ -386,6 +386,19 @@ def test_slow_clients_are_held_off_by_nginx(stack):
     assert request(stack.api, path="/api/health").status == 200
 
 
+def test_the_desk_is_proxied_to_the_service_and_never_cached(stack):
+    desk = request(stack.url, path="/desk/pending")
+    assert desk.status == 303 and "/desk/sign-in" in desk.header("Location")
+    page = request(stack.url, path="/desk/sign-in")
+    assert page.status == 200 and b'name="password"' in page.body
+    assert page.header("Cache-Control") == "no-store"
+    assert "noindex" in page.header("X-Robots-Tag")
+    assert "default-src 'self'" in page.header("Content-Security-Policy")
+    refused = request(stack.url, "POST", "/desk/sign-in", body=b"name=x&password=y",
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert refused.status in (400, 403) and refused.header("Cache-Control") == "no-store"
+
+
 def test_the_client_is_the_address_nginx_saw(stack):
     # nginx replaces X-Forwarded-For with the address it saw, and the service believes it
     # from nginx (COMMENTS_TRUSTED_PROXIES=127.0.0.1): a reader cannot pass for another.
