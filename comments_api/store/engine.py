@@ -15,11 +15,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.engine.interfaces import Compiled
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.base import Executable
 
 from .schema import migrate
 
@@ -136,6 +139,8 @@ class Database:
         self._lock = threading.Lock()
         self._engine: Engine | None = None
         self._pid: int | None = None
+        # Statements scalar_now runs, compiled once for this store's dialect.
+        self._compiled: dict[Executable, Compiled] = {}
 
     @property
     def engine(self) -> Engine:
@@ -173,19 +178,54 @@ class Database:
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
-    @contextmanager
-    def glance(self) -> Iterator[Connection]:
-        """Yield a connection for one reading statement, outside any transaction.
+    def scalar_now(self, statement: Executable, values: dict[str, Any]) -> Any:
+        """Run one reading statement outside any transaction and return its first column
+        (None when no row), straight on a pooled driver connection.
 
-        On PostgreSQL that saves the BEGIN and COMMIT round trips a snapshot costs, which
-        are most of a quick read such as a thread's change number.
+        For the read every thread request makes (its change number) the statement is the
+        cheap part: this skips the BEGIN and COMMIT round trips of a snapshot on PostgreSQL
+        and SQLAlchemy's execution layers; the pool and its checks still apply.
         """
-        if self.backend != "postgresql":
-            with self.read() as conn:
-                yield conn
-            return
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            yield conn
+        engine = self.engine
+        compiled = self._compiled.get(statement)
+        if compiled is None:
+            compiled = self._compiled[statement] = statement.compile(dialect=engine.dialect)
+        bound = compiled.construct_params(values)
+        args = [bound[name] for name in compiled.positiontup] if compiled.positional else bound
+        raw = engine.raw_connection()
+        cursor, gone = None, False
+        try:
+            driver = raw.driver_connection
+            if self.backend == "postgresql":
+                driver.autocommit = True
+            try:
+                cursor = raw.cursor()
+                try:
+                    cursor.execute(str(compiled), args)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+            except engine.dialect.loaded_dbapi.Error as error:
+                # As SQLAlchemy would: a lost connection leaves the pool, and the error is
+                # its OperationalError (answered 503), parameters hidden.
+                gone = engine.dialect.is_disconnect(error, driver, cursor)
+                if gone:
+                    raw.invalidate(error)
+                raise DBAPIError.instance(
+                    str(compiled),
+                    args,
+                    error,
+                    engine.dialect.loaded_dbapi.Error,
+                    hide_parameters=True,
+                    connection_invalidated=gone,
+                    dialect=engine.dialect,
+                ) from error
+            finally:
+                if self.backend == "postgresql" and not gone:
+                    driver.autocommit = False
+        finally:
+            raw.close()
+        return None if row is None else row[0]
 
     def dispose(self) -> None:
         """Close this process's connections."""

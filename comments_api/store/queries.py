@@ -24,7 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..core.moderation import PUBLISHED
 from ..core.validation import MAX_ID
 from ..fields import FIELDS, public_view
-from .engine import make_engine, sqlite_path
+from .engine import Database, make_engine, sqlite_path
 from .schema import audit_log, body_key, comments, pages, rate_hits
 
 # What the build reads: the public fields and the tree's links, never an email. A store of an
@@ -322,6 +322,12 @@ def baked_change(conn: Connection, thread: str) -> int:
 def thread_change(conn: Connection, thread: str) -> int:
     """Return the number of the latest change to `thread`'s published comments (0: none)."""
     return conn.scalar(_THREAD_CHANGE, {"thread": thread}) or 0
+
+
+def read_thread_change(db: Database, thread: str) -> int:
+    """Return thread_change() of `thread`, read outside a transaction (Database.scalar_now):
+    what every thread read looks up before it answers from the read cache."""
+    return db.scalar_now(_THREAD_CHANGE, {"thread": thread}) or 0
 
 
 _THREAD_CHANGE = select(pages.c.version).where(pages.c.thread == bindparam("thread"))

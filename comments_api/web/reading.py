@@ -54,8 +54,7 @@ def thread_comments(thread: str) -> Response:
     after = _whole_number("after", 0, 0, 2**62)
     cache: AnswerCache = current_app.extensions[ANSWERS]
     # The change number first (answer_cache.py says why), then the rows if need be.
-    with get_db().glance() as conn:
-        key = (thread, after, limit, queries.thread_change(conn, thread))
+    key = (thread, after, limit, queries.read_thread_change(get_db(), thread))
     kept = cache.get(key)
     if kept is None:
         with get_db().read() as conn:
