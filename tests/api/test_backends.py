@@ -186,60 +186,56 @@ def test_ids_beyond_the_column_range_are_simply_not_found(store_app):
     assert result.exit_code == 1
 
 
-@pytest.mark.postgres
-def test_a_pooled_connection_the_server_closed_is_replaced_once_it_sat_idle(
-    postgres_url, postgres_server, manifest, monkeypatch
-):
+@pytest.fixture
+def pg_reader(postgres_url, postgres_server, manifest):
+    """Yield (app, end_its_connection): a service on PostgreSQL, and a function that has the
+    server end the connection the app's pool holds (as a restart or an operator would) and
+    returns that connection's backend id once it is gone."""
     import psycopg
 
-    # Busy connections are used as they are; one idle longer than this is asked first.
-    monkeypatch.setattr(store_engine, "PING_AFTER", 0.2)
     app = create_app({"COMMENTS_SECRET_KEY": SECRET, "COMMENTS_DATABASE_URL": postgres_url,
                       "COMMENTS_MANIFEST": manifest, "COMMENTS_PAGE_WORKER": "off",
                       **LIMITS_OFF})  # fmt: skip
-    client = app.test_client()
-    try:
-        assert client.get(f"/api/threads/{THREAD}/comments").status_code == 200
+    plain = postgres_server.replace("postgresql+psycopg://", "postgresql://")
+
+    def end_its_connection() -> int:
         with get_db(app).read() as conn:
             pid = conn.scalar(text("SELECT pg_backend_pid()"))
-        # The server ends the pooled connection (a restart, an idle timeout, an operator).
-        plain = postgres_server.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(plain, autocommit=True) as admin:
             assert admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0]
-        time.sleep(0.5)
-        assert client.get(f"/api/threads/{THREAD}/comments").status_code == 200
-        assert client.post("/api/comments", json=comment()).status_code == 201
-        with get_db(app).read() as conn:
-            assert conn.scalar(text("SELECT pg_backend_pid()")) != pid
-    finally:
-        get_db(app).dispose()
-
-
-@pytest.mark.postgres
-def test_a_connection_lost_while_busy_costs_one_503_never_a_500(
-    postgres_url, postgres_server, manifest, monkeypatch
-):
-    import psycopg
-
-    # Used a moment ago, so no check on checkout: the read itself finds the connection gone.
-    monkeypatch.setattr(store_engine, "PING_AFTER", 3600)
-    app = create_app({"COMMENTS_SECRET_KEY": SECRET, "COMMENTS_DATABASE_URL": postgres_url,
-                      "COMMENTS_MANIFEST": manifest, "COMMENTS_PAGE_WORKER": "off",
-                      **LIMITS_OFF})  # fmt: skip
-    client = app.test_client()
-    path = f"/api/threads/{THREAD}/comments"
-    try:
-        assert client.get(path).status_code == 200
-        with get_db(app).read() as conn:
-            pid = conn.scalar(text("SELECT pg_backend_pid()"))
-        plain = postgres_server.replace("postgresql+psycopg://", "postgresql://")
-        with psycopg.connect(plain, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
             # The backend ends a moment after the signal: wait until it is gone.
             while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
                 time.sleep(0.02)
-        refused = client.get(path)
-        assert refused.status_code == 503 and refused.headers["Retry-After"]
-        assert client.get(path).status_code == 200
-    finally:
-        get_db(app).dispose()
+        return pid
+
+    yield app, end_its_connection
+    get_db(app).dispose()
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_the_server_closed_is_replaced_once_it_sat_idle(pg_reader, monkeypatch):
+    app, end_its_connection = pg_reader
+    # Busy connections are used as they are; one idle longer than this is asked first.
+    monkeypatch.setattr(store_engine, "PING_AFTER", 0.2)
+    client = app.test_client()
+    assert client.get(f"/api/threads/{THREAD}/comments").status_code == 200
+    pid = end_its_connection()
+    time.sleep(0.5)
+    assert client.get(f"/api/threads/{THREAD}/comments").status_code == 200
+    assert client.post("/api/comments", json=comment()).status_code == 201
+    with get_db(app).read() as conn:
+        assert conn.scalar(text("SELECT pg_backend_pid()")) != pid
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_while_busy_costs_one_503_never_a_500(pg_reader, monkeypatch):
+    app, end_its_connection = pg_reader
+    # Used a moment ago, so no check on checkout: the read itself finds the connection gone.
+    monkeypatch.setattr(store_engine, "PING_AFTER", 3600)
+    client = app.test_client()
+    path = f"/api/threads/{THREAD}/comments"
+    assert client.get(path).status_code == 200
+    end_its_connection()
+    refused = client.get(path)
+    assert refused.status_code == 503 and refused.headers["Retry-After"]
+    assert client.get(path).status_code == 200
