@@ -120,8 +120,9 @@ def _fail(error: accounts.AccountError) -> NoReturn:
 def add_editor_command(name: str, role: str, password_stdin: bool) -> None:
     """Create an editor's account (at least 12 characters of password)."""
     try:
+        # Refused before the password is asked for.
         if accounts.find_editor(current_app, accounts.normalise_name(name)) is not None:
-            raise accounts.AccountError(f"There is already an editor named {name.strip().lower()}.")
+            raise accounts.name_taken(name)
         made = accounts.add_editor(
             current_app, name, role, _new_password(password_stdin), actor=system_actor()
         )
@@ -160,7 +161,7 @@ def password_command(name: str, password_stdin: bool) -> None:
     """Give an editor a new password; their sessions end."""
     try:
         if accounts.find_editor(current_app, name) is None:
-            raise accounts.UnknownEditor(f"There is no editor named {name.strip()}.")
+            raise accounts.no_such_editor(name)
         changed = accounts.change_password(
             current_app, name, _new_password(password_stdin), actor=system_actor()
         )

@@ -4,19 +4,14 @@ the limits on failed sign-ins.
 Passwords are kept as argon2id hashes (argon2-cffi's defaults). A session's cookie carries a
 random token of which only the SHA-256 is stored. Failed sign-ins are counted per account name
 and per client address under keyed hashes, never the name or the address itself. The rules
-(names, passwords, delays, the lock, timeouts) are pure functions at the top; the functions
-below them apply them to the store.
+(names, passwords, delays, the lock, timeouts) are core/accounts.py's pure functions; this
+module applies them to the store.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import math
-import re
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -26,36 +21,43 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask
 
-from ..core.keys import keyed_hash
+from ..core.accounts import (
+    FAILURE_WINDOW,
+    KEEP_FAILURES,
+    LOCK_TIME,
+    MAX_DELAY,
+    ROLES,
+    AccountError,
+    UnknownEditor,
+    check_password,
+    check_role,
+    delay_left,
+    failure_keys,
+    locked_until,
+    normalise_name,
+    retry_after,
+    role_allows,
+    same_token,
+    session_expired,
+    token_hash,
+)
 from ..extensions import get_db, now
 from ..store import accounts as store
 from . import audit
 
+# The rules are used from here too (the desk, the CLI and the tests know this module).
+__all__ = [
+    "MAX_DELAY", "ROLES", "AccountError", "Editor", "Session", "SignIn", "UnknownEditor",
+    "add_editor", "change_password", "delay_left", "end_session", "find_editor",
+    "find_session", "list_editors", "locked_until", "name_taken", "no_such_editor",
+    "normalise_name", "remove_editor", "retry_after", "role_allows", "same_token",
+    "sign_in", "token_hash",
+]  # fmt: skip
+
 log = logging.getLogger(__name__)
 
-ROLES = ("moderator", "admin")
-NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
-MIN_PASSWORD = 12
-# Failed sign-ins: counted over FAILURE_WINDOW; after FREE_FAILURES of them each further
-# attempt waits 2^(failures - 3) seconds after the last one (at most MAX_DELAY); LOCK_FAILURES
-# within FAILURE_WINDOW lock the account for LOCK_TIME. Rows older than KEEP_FAILURES go.
-FAILURE_WINDOW = timedelta(minutes=15)
-FREE_FAILURES = 3
-MAX_DELAY = 15 * 60
-LOCK_FAILURES = 10
-LOCK_TIME = timedelta(minutes=15)
-KEEP_FAILURES = timedelta(hours=24)
 # A session's last use is written at most this often.
 SEEN_EVERY = timedelta(minutes=1)
-NAME_KEY, ADDRESS_KEY = "desk-sign-in-name", "desk-sign-in-address"
-
-
-class AccountError(ValueError):
-    """An account cannot be made or changed as asked; the message says why."""
-
-
-class UnknownEditor(AccountError):
-    """No editor has this name."""
 
 
 @dataclass(frozen=True)
@@ -84,104 +86,6 @@ class SignIn:
     editor: Editor | None = None
     token: str | None = None
     retry_after: int | None = None
-
-
-# The rules --------------------------------------------------------------------------------------
-
-
-def normalise_name(name: str) -> str:
-    """Return the stored form of an editor's name (lower-case).
-
-    Raises:
-        AccountError: when it is not 1-64 letters, digits, ".", "_" or "-".
-    """
-    name = name.strip()
-    if not (name.isascii() and NAME_PATTERN.fullmatch(name)):
-        raise AccountError("A name is 1 to 64 characters: letters, digits, '.', '_' and '-' only.")
-    return name.lower()
-
-
-def check_password(password: str) -> None:
-    """Refuse a password too short to keep.
-
-    Raises:
-        AccountError: when it is shorter than 12 characters (or empty).
-    """
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"A password needs at least {MIN_PASSWORD} characters.")
-
-
-def check_role(role: str) -> str:
-    """Return `role` when it is one of ROLES.
-
-    Raises:
-        AccountError: for any other role.
-    """
-    if role not in ROLES:
-        raise AccountError(f"A role is one of {', '.join(ROLES)}.")
-    return role
-
-
-def role_allows(role: str, needed: str) -> bool:
-    """Return True when an editor of `role` may do what `needed` may (admin > moderator)."""
-    rank = ROLES.index(role) if role in ROLES else -1
-    return rank >= ROLES.index(needed)
-
-
-def locked_until(failures: Sequence[datetime], moment: datetime) -> datetime | None:
-    """Return when the lock of an account with these failed sign-ins ends, or None when it
-    is not locked at `moment`: LOCK_FAILURES failures within FAILURE_WINDOW lock it for
-    LOCK_TIME from the last of them."""
-    ordered = sorted(failures)
-    for last in range(len(ordered) - 1, LOCK_FAILURES - 2, -1):
-        if ordered[last] - ordered[last - LOCK_FAILURES + 1] <= FAILURE_WINDOW:
-            # The newest lock ends last; when it is over, so is every earlier one.
-            until = ordered[last] + LOCK_TIME
-            return until if until > moment else None
-    return None
-
-
-def delay_left(failures: Sequence[datetime], moment: datetime) -> float:
-    """Return the seconds still to wait before a key with these failed sign-ins may try
-    again (0: now): 2^(failures - 3) after the last one, from the 4th failure on."""
-    recent = sorted(m for m in failures if m > moment - FAILURE_WINDOW)
-    if len(recent) <= FREE_FAILURES:
-        return 0.0
-    wait = min(2 ** (len(recent) - FREE_FAILURES), MAX_DELAY)
-    return max(0.0, wait - (moment - recent[-1]).total_seconds())
-
-
-def retry_after(
-    name_failures: Sequence[datetime], address_failures: Sequence[datetime], moment: datetime
-) -> int | None:
-    """Return the whole seconds an attempt must wait (the account's lock, the delays of the
-    name and of the address), or None when it may be checked now."""
-    waits = [delay_left(name_failures, moment), delay_left(address_failures, moment)]
-    if (until := locked_until(name_failures, moment)) is not None:
-        waits.append((until - moment).total_seconds())
-    longest = max(waits)
-    return max(1, math.ceil(longest)) if longest > 0 else None
-
-
-def session_expired(
-    created: datetime, seen: datetime, moment: datetime, *, idle: timedelta, lifetime: timedelta
-) -> bool:
-    """Return True when a session is over: idle for longer than `idle`, or older than
-    `lifetime`."""
-    return moment - seen > idle or moment - created > lifetime
-
-
-def token_hash(token: str) -> str:
-    """Return the stored stand-in of a session's cookie token (its SHA-256, hex)."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def failure_keys(secret: str, name: str, address: str) -> tuple[str, str]:
-    """Return the keyed hashes failed sign-ins are counted under: the name's, the address's."""
-    return (
-        keyed_hash(secret, NAME_KEY, name.strip().lower()),
-        keyed_hash(secret, ADDRESS_KEY, address),
-    )
 
 
 # Passwords ----------------------------------------------------------------------------------
@@ -226,7 +130,7 @@ def add_editor(app: Flask, name: str, role: str, password: str, *, actor: str) -
     moment = now(app)
     with get_db(app).write() as conn:
         if store.editor_by_name(conn, name) is not None:
-            raise AccountError(f"There is already an editor named {name}.")
+            raise name_taken(name)
         editor_id = store.insert_editor(
             conn, name=name, role=role, password_hash=password_hash, created=moment
         )
@@ -244,24 +148,34 @@ def list_editors(app: Flask) -> list[dict[str, Any]]:
         return store.list_editors(conn)
 
 
-def find_editor(app: Flask, name: str) -> Editor | None:
-    """Return the editor with this name (any case), or None."""
+def _row_named(conn: Any, name: str) -> dict[str, Any] | None:
+    # A name no account could have has no row.
     try:
-        key = normalise_name(name)
+        return store.editor_by_name(conn, normalise_name(name))
     except AccountError:
         return None
+
+
+def name_taken(name: str) -> AccountError:
+    """Return the refusal of a new account under a name already taken."""
+    return AccountError(f"There is already an editor named {name.strip().lower()}.")
+
+
+def no_such_editor(name: str) -> UnknownEditor:
+    """Return the refusal of an action on a name no editor has."""
+    return UnknownEditor(f"There is no editor named {name.strip()}.")
+
+
+def find_editor(app: Flask, name: str) -> Editor | None:
+    """Return the editor with this name (any case), or None."""
     with get_db(app).read() as conn:
-        row = store.editor_by_name(conn, key)
+        row = _row_named(conn, name)
     return _editor(row) if row else None
 
 
 def _find(conn: Any, name: str) -> dict[str, Any]:
-    try:
-        row = store.editor_by_name(conn, normalise_name(name))
-    except AccountError:
-        row = None
-    if row is None:
-        raise UnknownEditor(f"There is no editor named {name.strip()}.")
+    if (row := _row_named(conn, name)) is None:
+        raise no_such_editor(name)
     return row
 
 
@@ -336,10 +250,7 @@ def sign_in(app: Flask, name: str, password: str, address: str) -> SignIn:
         )
         if wait is None:
             store.add_failures(conn, (name_key, address_key), moment)
-            try:
-                row = store.editor_by_name(conn, normalise_name(name))
-            except AccountError:
-                row = None
+            row = _row_named(conn, name)
     if wait is not None:
         log.info(
             "desk: sign-in refused, wait %ss (account %s, address %s)",
@@ -409,14 +320,3 @@ def end_session(app: Flask, token: str | None) -> None:
     if token:
         with get_db(app).write() as conn:
             store.delete_session(conn, token_hash(token))
-
-
-def end_sessions(app: Flask, editor_id: int) -> int:
-    """End every session of one editor; return how many there were."""
-    with get_db(app).write() as conn:
-        return store.delete_sessions_of(conn, editor_id)
-
-
-def same_token(given: str | None, expected: str) -> bool:
-    """Return True when `given` is `expected`, compared in constant time."""
-    return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())

@@ -21,9 +21,10 @@ from flask import (
     request,
     url_for,
 )
+from sqlalchemy import Connection
 
 from ..actions import editor
-from ..bake.manifest import article_path
+from ..bake.manifest import Manifest, article_path
 from ..core.errors import ApiError
 from ..core.moderation import PENDING, PUBLISHED, SPAM
 from ..extensions import get_db, get_manifest, site_url
@@ -34,7 +35,9 @@ from .desk_auth import (
     current_editor,
     desk_error_response,
     private,
+    safe_next,
     signed_in,
+    site_name,
 )
 from .errors import error_response
 
@@ -43,13 +46,11 @@ bp = Blueprint("desk", __name__, url_prefix="/desk")
 # The queues, in the desk's order, with their headings.
 QUEUES = ((PENDING, "Pending"), (PUBLISHED, "Published"), (SPAM, "Spam"))
 QUEUE_NAMES = dict(QUEUES)
-# What each button does: the status it gives, and how the desk says it was done.
-ACTIONS = {
-    "approve": (PUBLISHED, "approved"),
-    "hold": (PENDING, "held for moderation"),
-    "spam": (SPAM, "marked as spam"),
-}
+# What each button does (the audit log's names for giving a comment each status), its label,
+# and how the desk says it was done.
+ACTIONS = {action: status for status, action in editor.STATUS_ACTIONS.items()}
 LABELS = {"approve": "Approve", "hold": "Hold", "spam": "Spam"}
+DONE = {"approve": "approved", "hold": "held for moderation", "spam": "marked as spam"}
 PER_PAGE = 25
 # How much of a client address's keyed hash the desk shows: enough to tell commenters apart.
 HASH_PREFIX = 8
@@ -71,11 +72,15 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-def _page_context(current: str, **context: Any) -> dict[str, Any]:
-    with get_db().read() as conn:
-        counts = queries.status_counts(conn)
+def _counts(conn: Connection) -> dict[str, int]:
+    """Return how many comments each queue holds."""
+    counts = queries.status_counts(conn)
+    return {name: counts.get(name, 0) for name, _ in QUEUES}
+
+
+def _page_context(current: str, counts: dict[str, int], **context: Any) -> dict[str, Any]:
     return {
-        "site_name": get_manifest(required=False).site_name or "News site",
+        "site_name": site_name(),
         "editor": current_editor(),
         "csrf_token": csrf_token(),
         "queues": QUEUES,
@@ -84,6 +89,10 @@ def _page_context(current: str, **context: Any) -> dict[str, Any]:
         "notices": context.pop("notices", []),
         **context,
     }
+
+
+def _done_message(action: str, count: int) -> str:
+    return f"{count} comment{'s' if count != 1 else ''} {DONE[action]}."
 
 
 def _whole(name: str, default: int) -> int:
@@ -100,20 +109,20 @@ def _filters() -> dict[str, str]:
     return {name: value for name, value in values.items() if value}
 
 
-def _article(thread: str) -> dict[str, str]:
-    entry = get_manifest(required=False).threads.get(thread)
+def _article(manifest: Manifest, site: str | None, thread: str) -> dict[str, str]:
+    entry = manifest.threads.get(thread)
     if entry is None:
         return {"title": thread, "url": ""}
-    return {"title": entry.title or thread, "url": article_path(site_url(), entry.url)}
+    return {"title": entry.title or thread, "url": article_path(site, entry.url)}
 
 
-def _shown(row: dict, records: dict[str, dict[str, int]]) -> dict[str, Any]:
+def _shown(row: dict, article: dict[str, str], records: dict[str, dict[str, int]]) -> dict:
     """Return what the desk shows of one comment (the email too: editors only)."""
     record = records.get(row["email_key"], {})
     others_published = record.get(PUBLISHED, 0) - (row["status"] == PUBLISHED)
     return {
         **row,
-        "article": _article(row["thread"]),
+        "article": article,
         "address_prefix": row["address_hash"][:HASH_PREFIX],
         "returning": others_published > 0,
         "record": {
@@ -145,7 +154,10 @@ def queue(name: str = PENDING) -> Response | str:
             offset=(page - 1) * PER_PAGE,
         )
         records = queries.commenter_records(conn, [r["email_key"] for r in rows])
+        counts = _counts(conn)
     pages = max(1, -(-total // PER_PAGE))
+    # One look at the manifest for the whole page.
+    manifest, site = get_manifest(required=False), site_url()
 
     def page_url(number: int) -> str:
         return url_for(".queue", name=name, **filters, page=number)
@@ -154,10 +166,13 @@ def queue(name: str = PENDING) -> Response | str:
         "desk/queue.html",
         **_page_context(
             name,
+            counts,
             notices=_notices(),
             name=name,
             heading=QUEUE_NAMES[name],
-            comments=[_shown(row, records) for row in rows],
+            comments=[
+                _shown(row, _article(manifest, site, row["thread"]), records) for row in rows
+            ],
             total=total,
             filters=filters,
             page=page,
@@ -165,13 +180,10 @@ def queue(name: str = PENDING) -> Response | str:
             older=page_url(page + 1) if page < pages else None,
             newer=page_url(page - 1) if page > 1 else None,
             articles=sorted(
-                (
-                    (slug, t.title or slug)
-                    for slug, t in get_manifest(required=False).threads.items()
-                ),
+                ((slug, t.title or slug) for slug, t in manifest.threads.items()),
                 key=lambda item: item[1].lower(),
             ),
-            actions=[a for a, (status, _) in ACTIONS.items() if status != name],
+            actions=[action for action, status in ACTIONS.items() if status != name],
             labels=LABELS,
             back=request.full_path.rstrip("?"),
         ),
@@ -182,20 +194,10 @@ def _notices() -> list[tuple[str, str]]:
     done = request.args.get("done", "")
     action, _, count = done.partition(":")
     if action in ACTIONS and count.isdigit():
-        n = int(count)
-        return [("ok", f"{n} comment{'s' if n != 1 else ''} {ACTIONS[action][1]}.")]
+        return [("ok", _done_message(action, int(count)))]
     if request.args.get("none") == "1":
         return [("error", "Select at least one comment first.")]
     return []
-
-
-def _back(default: str) -> str:
-    """Return where the action's answer leads: a desk address the form named, else default."""
-    back = request.form.get("back", "")
-    parts = urlsplit(back)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/desk/") or "\\" in back:
-        return default
-    return back
 
 
 def _with_query(url: str, **values: str) -> str:
@@ -225,26 +227,20 @@ def act() -> Response:
     if action not in ACTIONS:
         raise ApiError(400, "Choose what to do with the comments.")
     wants_json = _wants_json()
-    back = _back(url_for(".queue"))
+    # Where the answer leads: the desk address the form came from, else the desk's home.
+    back = safe_next(request.form.get("back"))
     if not ids:
         if wants_json:
             raise ApiError(400, "Select at least one comment first.")
         return redirect(_with_query(back, none="1"), code=303)
-    status, said = ACTIONS[action]
     app = current_app._get_current_object()
-    outcomes = editor.set_status(app, ids, status, actor=current_editor().name)
+    outcomes = editor.set_status(app, ids, ACTIONS[action], actor=current_editor().name)
     changed = [o.comment_id for o in outcomes if o.found and o.before != o.after]
     if wants_json:
         with get_db().read() as conn:
-            counts = queries.status_counts(conn)
-        n = len(changed)
-        return jsonify(
-            {
-                "done": changed,
-                "message": f"{n} comment{'s' if n != 1 else ''} {said}.",
-                "counts": {name: counts.get(name, 0) for name, _ in QUEUES},
-            }
-        )
+            counts = _counts(conn)
+        message = _done_message(action, len(changed))
+        return jsonify({"done": changed, "message": message, "counts": counts})
     return redirect(_with_query(back, done=f"{action}:{len(changed)}"), code=303)
 
 
@@ -255,9 +251,10 @@ def log() -> str:
     before = _whole("before", 0) or None
     with get_db().read() as conn:
         entries = queries.log_entries(conn, limit=PER_PAGE + 1, before_id=before)
+        counts = _counts(conn)
     more = len(entries) > PER_PAGE
     entries = entries[:PER_PAGE]
     older = url_for(".log", before=entries[-1]["id"]) if more else None
     return render_template(
-        "desk/log.html", **_page_context("log", entries=entries, older=older, notices=[])
+        "desk/log.html", **_page_context("log", counts, entries=entries, older=older)
     )

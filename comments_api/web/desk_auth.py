@@ -30,10 +30,9 @@ from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from ..actions import accounts
 from ..actions.accounts import ROLES, Editor, Session, role_allows, same_token
-from ..core.client import client_address
 from ..core.errors import ApiError
 from ..extensions import get_manifest, now
-from .origin import is_https
+from .origin import is_https, visitor_address
 
 __all__ = [
     "ROLES",
@@ -45,6 +44,7 @@ __all__ = [
     "desk_error_response",
     "safe_next",
     "signed_in",
+    "site_name",
 ]
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,8 @@ def _delete_cookie(response: Response, name: str) -> None:
     )
 
 
-def _site_name() -> str:
+def site_name() -> str:
+    """Return the site's name as the desk's pages show it."""
     return get_manifest(required=False).site_name or "News site"
 
 
@@ -127,7 +128,7 @@ def _page(
     token = _sign_in_serializer().dumps(secrets.token_urlsafe(16)) if form else ""
     html = render_template(
         "desk/sign_in.html",
-        site_name=_site_name(),
+        site_name=site_name(),
         editor=None,
         notices=notices,
         queues=(),
@@ -285,14 +286,6 @@ def _sign_in_form_ok() -> bool:
     return True
 
 
-def _client() -> str:
-    return client_address(
-        request.remote_addr,
-        request.headers.get("X-Forwarded-For"),
-        current_app.config["COMMENTS_TRUSTED_PROXIES"],
-    )
-
-
 # The views ----------------------------------------------------------------------------------
 
 
@@ -315,7 +308,7 @@ def sign_in_post() -> Response:
     kept = {"name": name, "next_url": next_url, "heading": HEADINGS[401]}
     if not _sign_in_form_ok():
         return _page(403, notices=[("error", EXPIRED_FORM)], **kept)
-    result = accounts.sign_in(current_app, name, password, _client())
+    result = accounts.sign_in(current_app, name, password, visitor_address())
     if result.retry_after is not None:
         headers = {"Retry-After": str(result.retry_after)}
         return _page(429, notices=[("error", f"{NO_MATCH} {WAIT}")], headers=headers, **kept)

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
 
-from ..core.client import is_trusted
+from ..core.client import client_address, is_trusted
 from ..core.errors import ApiError
 from ..extensions import site_url
 from . import headers
@@ -40,6 +40,15 @@ def is_https() -> bool:
         return False
     # The proxy next to us writes the last value; earlier ones came from the client.
     return request.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip().lower() == "https"
+
+
+def visitor_address() -> str:
+    """Return the visitor's address: the peer's, or what a trusted proxy says it saw."""
+    return client_address(
+        request.remote_addr,
+        request.headers.get("X-Forwarded-For"),
+        current_app.config["COMMENTS_TRUSTED_PROXIES"],
+    )
 
 
 def allowed_origins() -> set[str]:

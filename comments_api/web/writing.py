@@ -8,13 +8,12 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, request
 
 from ..actions import commenter
 from ..bake.manifest import article_path
-from ..core.client import client_address
 from ..core.errors import ApiError
 from ..core.keys import address_hash
 from ..core.validation import validate_comment
 from ..extensions import get_attempt_limiter, get_limiter, get_page_worker, site_url
 from ..fields import ECHOED, HONEYPOT, iso_time, public_view
-from .origin import is_https
+from .origin import is_https, visitor_address
 from .payload import FORM, read_body
 
 log = logging.getLogger(__name__)
@@ -25,14 +24,6 @@ COMMENTER_COOKIE = "commenter"
 COMMENTER_DAYS = 365
 # Seconds a form post (a browser without JavaScript) waits for the page to show its comment.
 FORM_WAIT = 3.0
-
-
-def _client() -> str:
-    return client_address(
-        request.remote_addr,
-        request.headers.get("X-Forwarded-For"),
-        current_app.config["COMMENTS_TRUSTED_PROXIES"],
-    )
 
 
 def _set_cookie(response: Response, name: str, value: str, max_age: int, path: str) -> None:
@@ -69,7 +60,7 @@ def create_comment() -> Response:
     """Take a new comment from the article form (303) or from a script (201 JSON)."""
     fields = read_body(request)
     values = {k: v for k in ECHOED if isinstance(v := fields.get(k), str)}
-    client = _client()
+    client = visitor_address()
     _count_attempt(client, values)
     if fields.get(HONEYPOT) not in (None, ""):
         log.info("comments: refused a post with the honeypot field filled")
@@ -120,7 +111,7 @@ def create_comment() -> Response:
 @bp.patch("/comments/<int:comment_id>")
 def edit_comment(comment_id: int) -> Response:
     """Change the editable fields of the author's own comment within the edit window."""
-    _count_attempt(_client())
+    _count_attempt(visitor_address())
     changes = read_body(request, form_allowed=False)
     row = commenter.edit(current_app, comment_id, _token(comment_id), changes)
     response = jsonify({**public_view(row), "status": commenter.public_status(row["status"])})
@@ -131,7 +122,7 @@ def edit_comment(comment_id: int) -> Response:
 @bp.delete("/comments/<int:comment_id>")
 def delete_comment(comment_id: int) -> Response:
     """Delete the author's own comment within the edit window."""
-    _count_attempt(_client())
+    _count_attempt(visitor_address())
     commenter.remove(current_app, comment_id, _token(comment_id))
     response = Response(status=204)
     response.delete_cookie(COOKIE.format(comment_id), path=f"{bp.url_prefix}/comments/{comment_id}")
