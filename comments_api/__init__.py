@@ -24,9 +24,12 @@ from .core.keys import load_or_create_secret
 from .settings import INSTANCE_DIR, ConfigError, load_config
 from .web import errors, origin
 from .web.desk import bp as desk_bp
+from .web.desk_admin import bp as desk_admin_bp
 from .web.desk_auth import bp as desk_auth_bp
+from .web.desk_edit import bp as desk_edit_bp
 from .web.pages import bp as pages_bp
 from .web.reading import bp as reading_bp
+from .web.reports import bp as reports_bp
 from .web.writing import bp as writing_bp
 
 __all__ = ["ConfigError", "create_app"]
@@ -80,8 +83,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(writing_bp)
     app.register_blueprint(reading_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(desk_auth_bp)
     app.register_blueprint(desk_bp)
+    app.register_blueprint(desk_edit_bp)
+    app.register_blueprint(desk_admin_bp)
     app.cli.add_command(comments_cli)
     app.cli.add_command(editors_cli)
     app.cli.add_command(update_pages_command)

@@ -1,4 +1,5 @@
-"""Editors' commands: flask --app comments_api comments list|approve|spam|unapprove|delete,
+"""Editors' commands: flask --app comments_api comments
+list|approve|spam|unapprove|delete|restore|purge,
 and the desk's accounts: flask --app comments_api editors add|list|remove|password.
 
 Also the console script `comments-api`, which makes the app itself from the COMMENTS_*
@@ -22,7 +23,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from .actions import accounts, editor
 from .actions.audit import system_actor
-from .core.moderation import PENDING, PUBLISHED, SPAM, STATUSES
+from .core.moderation import DELETED, PENDING, PUBLISHED, SPAM, STATUSES
 from .extensions import get_db, get_page_worker
 from .fields import editor_view
 from .settings import help_text
@@ -37,7 +38,8 @@ def _line(text: str, width: int) -> str:
 
 
 @comments_cli.command("list")
-@click.option("--status", type=click.Choice(STATUSES), help="Only comments with this status.")
+@click.option("--status", type=click.Choice((*STATUSES, DELETED)),
+              help="Only comments with this status.")  # fmt: skip
 @click.option("--thread", help="Only comments on this thread (article slug).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many comments.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
@@ -88,8 +90,21 @@ _status_command("unapprove", PENDING, "Held", "Hold published comments for moder
 @comments_cli.command("delete")
 @click.argument("ids", nargs=-1, required=True, type=click.IntRange(min=1))
 def delete_command(ids: tuple[int, ...]) -> None:
-    """Delete comments for good (their replies move up a level)."""
+    """Delete comments: they leave the pages, and can be restored for COMMENTS_DELETED_DAYS."""
     _report(editor.delete(current_app, ids), "Deleted")
+
+
+@comments_cli.command("restore")
+@click.argument("ids", nargs=-1, required=True, type=click.IntRange(min=1))
+def restore_command(ids: tuple[int, ...]) -> None:
+    """Give deleted comments back the status they had."""
+    _report(editor.restore(current_app, ids), "Restored")
+
+
+@comments_cli.command("purge")
+def purge_command() -> None:
+    """Remove for good the comments deleted more than COMMENTS_DELETED_DAYS ago."""
+    click.echo(f"Purged {editor.purge_deleted(current_app)} deleted comments.")
 
 
 editors_cli = AppGroup("editors", help="Manage the editors' accounts of the desk (/desk/).")

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 DATABASE, MANIFEST, LIMITER = "comments_db", "comments_manifest", "comments_limiter"
 ATTEMPTS, PAGES = "comments_attempts", "comments_page_worker"
+REPORTS = "comments_reports"
 # The app's clock: config["CLOCK"] (a callable giving an aware datetime) lets tests move time.
 CLOCK = "CLOCK"
 
@@ -41,8 +42,13 @@ def init_app(app: Flask) -> None:
     )
     app.extensions[MANIFEST] = ManifestCache(config["COMMENTS_MANIFEST"])
     try:
-        # Accepted comments, and every write request (refused ones too), in one storage.
-        specs = ((LIMITER, "COMMENTS_RATE_LIMIT"), (ATTEMPTS, "COMMENTS_ATTEMPT_LIMIT"))
+        # Accepted comments, every write request (refused ones too) and readers' reports, in
+        # one storage.
+        specs = (
+            (LIMITER, "COMMENTS_RATE_LIMIT"),
+            (ATTEMPTS, "COMMENTS_ATTEMPT_LIMIT"),
+            (REPORTS, "COMMENTS_REPORT_LIMIT"),
+        )
         keep = max(longest_window(config[spec]) for _, spec in specs)
         for name, spec in specs:
             app.extensions[name] = RateLimiter(
@@ -92,6 +98,11 @@ def get_limiter(app: Flask | None = None) -> RateLimiter:
 def get_attempt_limiter(app: Flask | None = None) -> RateLimiter:
     """Return the limiter of write requests (refused ones too) of `app`."""
     return (app or current_app).extensions[ATTEMPTS]
+
+
+def get_report_limiter(app: Flask | None = None) -> RateLimiter:
+    """Return the limiter of readers' reports of `app`."""
+    return (app or current_app).extensions[REPORTS]
 
 
 def get_page_worker(app: Flask | None = None) -> PageWorker:

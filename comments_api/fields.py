@@ -95,6 +95,19 @@ FIELDS: tuple[Field, ...] = (
           description="Path of the avatar image.", schema={"type": "string"}),
     Field("held_reason", "Held because", "stored", editors=True,
           description="Why the moderation rules held it.", schema={"type": ["string", "null"]}),
+    Field("staff", "Staff", "stored", public=True, editors=True, show=bool,
+          description="A reply from the newsroom.", schema={"type": "boolean"}),
+    Field("featured", "Featured", "stored", public=True, editors=True, show=bool,
+          description="Pinned by the editors at the top of its thread.",
+          schema={"type": "boolean"}),
+    Field("editor_note", "Editor's note", "stored", editors=True,
+          description="Why an editor changed it.", schema={"type": ["string", "null"]}),
+    Field("edited_by", "Edited by", "stored", editors=True,
+          description="The editor who last changed it.", schema={"type": ["string", "null"]}),
+    Field("deleted", "Deleted", "stored", editors=True,
+          show=lambda moment: iso_time(moment) if moment else None,
+          description="When an editor deleted it (restorable until purged).",
+          schema={"type": ["string", "null"], "format": "date-time"}),
 )  # fmt: skip
 BY_NAME = {f.name: f for f in FIELDS}
 HONEYPOT = next(f.name for f in FIELDS if f.kind == "trap")

@@ -117,6 +117,13 @@ SETTINGS: tuple[Setting, ...] = (
             "an editor's desk session ends after this many minutes without a request"),
     Setting("COMMENTS_DESK_SESSION_HOURS", 12, read.whole(1), "`12`",
             "an editor's desk session ends this many hours after signing in, however busy"),
+    Setting("COMMENTS_REPORTS_TO_HIDE", 3, read.whole(0), "`3`",
+            "a published comment reported by this many readers (different addresses) leaves "
+            "the page until an editor decides; `0`: reports never hide a comment"),
+    Setting("COMMENTS_REPORT_LIMIT", "5 per hour", read.rate_limit, "`5 per hour`",
+            "readers' reports per client address, `off` to turn off"),
+    Setting("COMMENTS_DELETED_DAYS", 30, read.whole(1), "`30`",
+            "days a comment deleted on the desk can be restored; then it is purged"),
 )  # fmt: skip
 NAMES = frozenset(s.name for s in SETTINGS)
 

@@ -12,7 +12,17 @@ from flask import Flask
 from ..bake.manifest import Thread
 from ..core.errors import ApiError
 from ..core.keys import avatar_hash
-from ..core.moderation import PENDING, PUBLISHED, SPAM, Policy, decide_status, status_after_edit
+from ..core.moderation import (
+    BLOCK,
+    HOLD,
+    PENDING,
+    PUBLISHED,
+    SPAM,
+    TRUST,
+    Policy,
+    decide_status,
+    status_after_edit,
+)
 from ..core.rendering import render_body
 from ..core.tokens import (
     TokenError,
@@ -25,6 +35,7 @@ from ..core.validation import Submission, validate_comment
 from ..extensions import get_db, get_manifest, now
 from ..fields import EDITABLE, FIXED, LABELS, STORED_INPUTS, TEXT_KINDS
 from ..store import queries
+from . import mail
 from .publishing import published_changed, record
 
 log = logging.getLogger(__name__)
@@ -78,11 +89,25 @@ def _check_thread(app: Flask, submission: Submission, values: dict[str, Any]) ->
             errors={"thread": "There is no article with comments at this address."},
             values=values,
         )
-    if not thread.is_open(now(app)):
+    return thread
+
+
+def _check_open(thread: Thread, desk_word: bool | None, moment: datetime, values: dict) -> None:
+    # The desk's word (an admin closed or reopened the article) over the article's own.
+    if not thread.state.with_desk_word(desk_word).is_open(moment):
         raise ApiError(
             403, "Comments are closed.", errors={"thread": "Comments are closed."}, values=values
         )
-    return thread
+
+
+def commenter_rule(by_email: str | None, by_address: str | None, proven: bool) -> str | None:
+    """Return the editors' rule that applies to a post: a block on the email or the address,
+    else a hold on the email, else trust in the email when this browser proved it."""
+    if BLOCK in (by_email, by_address):
+        return BLOCK
+    if by_email == HOLD:
+        return HOLD
+    return TRUST if by_email == TRUST and proven else None
 
 
 def create(
@@ -111,8 +136,13 @@ def create(
     body_html = render_body(submission["body"])
     email_key = submission["email"].lower()
     flood = app.config["COMMENTS_FLOOD_SECONDS"]
+    secret = app.config["COMMENTS_SECRET_KEY"]
     with get_db(app).write() as conn:
         moment = now(app)
+        by_email, by_address, desk_word = queries.rules_for_post(
+            conn, email_key=email_key, address_hash=address_hash, thread=thread.slug
+        )
+        _check_open(thread, desk_word, moment, values)
         if submission["parent"] is not None:
             parent = queries.get_comment(conn, submission["parent"])
             if not parent or parent["status"] != PUBLISHED or parent["thread"] != thread.slug:
@@ -141,29 +171,33 @@ def create(
                 )
             if by_email is not None:
                 held = held or "this email posted moments ago from elsewhere"
-        secret = app.config["COMMENTS_SECRET_KEY"]
         proven = proves_commenter(secret, commenter_token, email_key)
         status, reason = decide_status(
             policy(app),
             body=body,
             returning=proven and queries.has_published(conn, email_key),
+            rule=commenter_rule(by_email, by_address, proven),
             **_screened(submission),
         )
         if held and status == PUBLISHED:
             status, reason = PENDING, held
-        row = {
-            **submission,
-            "status": status,
-            "email_key": email_key,
-            "body_html": body_html,
-            "created": moment,
-            "modified": None,
-            "address_hash": address_hash,
-            "avatar": avatar_hash(secret, email_key),
-            "held_reason": None if status == PUBLISHED else reason[:200],
-        }
+        row = queries.new_row(
+            {
+                **submission,
+                "status": status,
+                "email_key": email_key,
+                "body_html": body_html,
+                "created": moment,
+                "modified": None,
+                "address_hash": address_hash,
+                "avatar": avatar_hash(secret, email_key),
+                "held_reason": None if status == PUBLISHED else reason[:200],
+            }
+        )
         row["id"] = queries.insert_comment(conn, row)
         change = record(conn, [row["thread"]]) if status == PUBLISHED else None
+        if status == PENDING:
+            mail.queue_notice(conn, app, mail.HELD, row["id"])
     log.info(
         "comments: stored comment %s on %s as %s (%s)", row["id"], row["thread"], status, reason
     )
@@ -234,7 +268,11 @@ def edit(app: Flask, comment_id: int, token: str | None, changes: dict[str, Any]
             # A published comment was let through by an editor or by the rules; its new text
             # has not been, so it waits for an editor again.
             status = PENDING
+        update: dict[str, Any] = {}
+        if status == PENDING and old_status == PUBLISHED:
+            update["held_reason"] = "edited after approval"
         update = {
+            **update,
             **fields,
             "body_html": render_body(submission["body"]),
             "status": status,
@@ -244,6 +282,8 @@ def edit(app: Flask, comment_id: int, token: str | None, changes: dict[str, Any]
         row.update(update)
         if PUBLISHED in (status, old_status):
             record(conn, [row["thread"]])
+        if status == PENDING and old_status == PUBLISHED:
+            mail.queue_notice(conn, app, mail.HELD, comment_id)
     log.info("comments: comment %s edited by its author", comment_id)
     if PUBLISHED in (status, old_status):
         published_changed(app, [row["thread"]])

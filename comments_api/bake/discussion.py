@@ -32,6 +32,8 @@ class Discussion:
     # The pages of older and newer comments next to this one, if any.
     older: PageLink | None = None
     newer: PageLink | None = None
+    # The comments the editors pinned at the top (on the article's own page only).
+    featured: list[Featured] = field(default_factory=list)
 
     @property
     def newest(self) -> bool:
@@ -53,6 +55,16 @@ class PageLink:
     current: bool
     # Whether pages are left out between the link before this one and this one ("…").
     after_gap: bool = False
+
+
+@dataclass(frozen=True)
+class Featured:
+    """A comment the editors pinned at the top of its thread, and where it sits in it."""
+
+    comment: Mapping
+    date_label: str
+    # Relative link to the comment in the thread (on its own comment page).
+    href: str
 
 
 # How many numbered links the navigation shows on each side of the current page.
@@ -114,6 +126,17 @@ def make_discussions(
         numbers = page_window(current, count)
         return [link(n, current, i > 0 and n > numbers[i - 1] + 1) for i, n in enumerate(numbers)]
 
+    featured = [
+        Featured(
+            node.comment,
+            node.date_label,
+            ("" if number == count else hrefs[number - 1]) + f"#comment-{node.comment['id']}",
+        )
+        for number, chunk in enumerate(chunks, start=1)
+        for node in walk(chunk)
+        if node.comment.get("featured")
+    ]
+
     return [
         Discussion(
             thread=thread,
@@ -129,6 +152,7 @@ def make_discussions(
             links=links(number) if count > 1 else [],
             older=link(number - 1, number) if number > 1 else None,
             newer=link(number + 1, number) if number < count else None,
+            featured=featured if number == count else [],
         )
         for number, chunk in enumerate(chunks, start=1)
     ]

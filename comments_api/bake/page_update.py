@@ -24,7 +24,12 @@ from pathlib import Path
 from flask import Flask
 
 from ..extensions import get_db, get_manifest
-from ..store.queries import published_by_thread, read_published
+from ..store.queries import (
+    published_by_thread,
+    read_published,
+    read_thread_rules,
+    thread_rules_of,
+)
 from .discussion import comment_page_url, fingerprint, make_discussions
 from .files import write_atomically
 from .manifest import Manifest, ManifestUnavailable
@@ -64,13 +69,15 @@ def update_file(
     theme_folders: list[Path],
     thread: str,
     comments: list[dict],
+    desk_word: bool | None = None,
 ) -> Path:
     """Re-render the comment sections of `thread`'s pages from `comments`; return the article.
 
     The article page shows the newest manifest.per_page top-level comments; older ones go to
     numbered comment pages beside it, made from the article page with their own section
     (pages no longer needed are removed). The caller holds page_lock(site_dir) and read
-    `comments` while holding it. Each page is replaced atomically or not at all: a section
+    `comments` (and `desk_word`, an admin's opening or closing of the article) while holding
+    it. Each page is replaced atomically or not at all: a section
     without its markers is refused before any page is touched, and a failed write (a full
     disk) leaves no temporary file.
 
@@ -89,7 +96,7 @@ def update_file(
         page = page / "index.html"
     discussions = make_discussions(
         thread,
-        entry.state,
+        entry.state.with_desk_word(desk_word),
         comments,
         datetime.now(UTC),
         manifest.max_depth,
@@ -158,10 +165,18 @@ def refresh_threads(
     site_dir, written = Path(site_dir), []
     with page_lock(site_dir):
         comments = read_published(database_url, threads)
+        words = read_thread_rules(database_url)
         for thread in sorted(set(threads)):
             try:
                 written.append(
-                    update_file(manifest, site_dir, theme_folders, thread, comments.get(thread, []))
+                    update_file(
+                        manifest,
+                        site_dir,
+                        theme_folders,
+                        thread,
+                        comments.get(thread, []),
+                        words.get(thread),
+                    )  # fmt: skip
                 )
             except PageUpdateError as error:
                 log.warning("comments: page of %s not updated: %s", thread, error)
@@ -189,7 +204,10 @@ def update_page(app: Flask, thread: str) -> None:
         with page_lock(site_dir):
             with get_db(app).read() as conn:
                 comments = published_by_thread(conn, [thread]).get(thread, [])
-            page = update_file(manifest, site_dir, config["COMMENTS_TEMPLATES"], thread, comments)
+                desk_word = thread_rules_of(conn, [thread]).get(thread)
+            page = update_file(
+                manifest, site_dir, config["COMMENTS_TEMPLATES"], thread, comments, desk_word
+            )
     except FileNotFoundError as error:
         raise PageUpdateError(f"no site folder: {error}", transient=True) from None
     except PageUpdateError as error:

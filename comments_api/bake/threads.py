@@ -31,6 +31,13 @@ class ThreadState:
         """Return True while the article takes new comments."""
         return self.enabled and self.open and (self.closes_at is None or now < self.closes_at)
 
+    def with_desk_word(self, is_open: bool | None) -> ThreadState:
+        """Return the state once the desk's word counts: an admin closed the article (False),
+        or reopened it (True: open with no closing time); None leaves it as it is."""
+        if is_open is None or not self.enabled:
+            return self
+        return ThreadState(enabled=True, open=is_open, closes_at=None)
+
 
 @dataclass
 class Node:

@@ -9,6 +9,11 @@ from .rendering import count_links
 
 PUBLISHED, PENDING, SPAM = "published", "pending", "spam"
 STATUSES = (PENDING, PUBLISHED, SPAM)
+# Deleted by an editor: kept, restorable, until purged (never a status the rules give).
+DELETED = "deleted"
+# Editors' standing decisions on a commenter (the desk's "always hold", "trust", "block").
+HOLD, TRUST, BLOCK = "hold", "trust", "block"
+COMMENTER_RULES = (HOLD, TRUST, BLOCK)
 
 
 @dataclass(frozen=True)
@@ -27,13 +32,23 @@ def find_word(words: Iterable[str], *texts: str) -> str | None:
     return next((w for w in words if w and w in haystack), None)
 
 
-def decide_status(policy: Policy, *, body: str, returning: bool, **texts: str) -> tuple[str, str]:
+def decide_status(
+    policy: Policy, *, body: str, returning: bool, rule: str | None = None, **texts: str
+) -> tuple[str, str]:
     """Return (status, reason) for a comment, as WordPress's discussion settings would.
 
     The words are looked for in the body and in every other text field given by name.
+    `rule` is the editors' standing decision on this commenter: blocked ones are stored as
+    spam, held ones always wait, trusted ones skip every hold (not the disallowed words).
     """
+    if rule == BLOCK:
+        return SPAM, "blocked commenter"
     if word := find_word(policy.disallowed_words, *texts.values(), body):
         return SPAM, f"disallowed word {word!r}"
+    if rule == HOLD:
+        return PENDING, "the editors hold every comment from this commenter"
+    if rule == TRUST:
+        return PUBLISHED, "trusted commenter"
     if policy.max_links and count_links(body) >= policy.max_links:
         return PENDING, "too many links"
     if word := find_word(policy.moderation_words, *texts.values(), body):

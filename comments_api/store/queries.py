@@ -15,20 +15,31 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    literal,
     select,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..core.moderation import PUBLISHED
+from ..core.moderation import BLOCK, DELETED, HOLD, PUBLISHED, TRUST
 from ..core.validation import MAX_ID
 from ..fields import FIELDS, public_view
 from .engine import Database, make_engine, sqlite_path
-from .schema import audit_log, body_key, comments, pages, rate_hits
+from .schema import (
+    audit_log,
+    body_key,
+    commenter_rules,
+    comments,
+    pages,
+    rate_hits,
+    reports,
+    thread_rules,
+)
 
 # What the build reads: the public fields and the tree's links, never an email. A store of an
-# older schema not migrated yet still has all of them.
+# older schema not migrated yet (the build may run before the service) lacks the newer ones;
+# read_published reads those as their default.
 PUBLIC_COLUMNS = tuple(
     column
     for column in comments.c
@@ -49,6 +60,17 @@ def _with_body_key(values: dict[str, Any]) -> dict[str, Any]:
 
 
 _INSERT_COMMENT = insert(comments)
+# What a new row holds in the columns its maker leaves out (the desk's, mostly).
+_ROW_DEFAULTS = {
+    column.name: int(column.server_default.arg) if column.server_default is not None else None
+    for column in comments.c
+    if column.nullable or column.server_default is not None
+}
+
+
+def new_row(values: dict[str, Any]) -> dict[str, Any]:
+    """Return a new comment's row: `values` over the columns' defaults, as the store keeps it."""
+    return {**_ROW_DEFAULTS, **values}
 
 
 def insert_comment(conn: Connection, values: dict[str, Any]) -> int:
@@ -217,7 +239,9 @@ def update_comment(conn: Connection, comment_id: int, values: dict[str, Any]) ->
 
 
 def delete_comment(conn: Connection, comment_id: int) -> None:
-    """Delete one comment; its replies move up to its own parent, so the tree stays whole."""
+    """Delete one comment and its reports for good; its replies move up to its own parent,
+    so the tree stays whole."""
+    conn.execute(delete(reports).where(reports.c.comment_id == comment_id))
     parent = conn.scalar(select(comments.c.parent).where(comments.c.id == comment_id))
     conn.execute(update(comments).where(comments.c.parent == comment_id).values(parent=parent))
     conn.execute(delete(comments).where(comments.c.id == comment_id))
@@ -371,7 +395,16 @@ def read_published(
     if wanted == []:
         return {}
     with _store_reader(database_url, comments.name) as conn:
-        return {} if conn is None else published_by_thread(conn, wanted)
+        if conn is None:
+            return {}
+        present = {column["name"] for column in inspect(conn).get_columns(comments.name)}
+        columns = [
+            c
+            if c.name in present
+            else literal(c.server_default.arg if c.server_default else None).label(c.name)
+            for c in PUBLIC_COLUMNS
+        ]
+        return published_by_thread(conn, wanted, columns)
 
 
 def read_latest_change(database_url: str) -> int:
@@ -386,7 +419,9 @@ def read_changed_since(database_url: str, version: int) -> list[str]:
         return [] if conn is None else changed_since(conn, version)
 
 
-def published_by_thread(conn: Connection, wanted: list[str] | None) -> dict[str, list[dict]]:
+def published_by_thread(
+    conn: Connection, wanted: list[str] | None, columns: Iterable[Any] = PUBLIC_COLUMNS
+) -> dict[str, list[dict]]:
     """Return {thread: [public comment, ...]} of the published comments of `wanted` (None:
     all threads), oldest first, each reply's parent the nearest one shown."""
     # Many threads (a big site) are read whole and filtered here rather than through a huge
@@ -394,7 +429,7 @@ def published_by_thread(conn: Connection, wanted: list[str] | None) -> dict[str,
     condition = comments.c.thread.in_(wanted) if wanted and len(wanted) <= 500 else None
     keep = set(wanted) if wanted is not None else None
     index_query = select(comments.c.id, comments.c.parent, comments.c.status, comments.c.thread)
-    query = select(*PUBLIC_COLUMNS).where(comments.c.status == PUBLISHED).order_by(comments.c.id)
+    query = select(*columns).where(comments.c.status == PUBLISHED).order_by(comments.c.id)
     if condition is not None:
         index_query, query = index_query.where(condition), query.where(condition)
     indexes: dict[str, dict[int, tuple[int | None, str]]] = {}
@@ -408,6 +443,161 @@ def published_by_thread(conn: Connection, wanted: list[str] | None) -> dict[str,
         comment["parent"] = shown_parent(row.parent, indexes.get(row.thread, {}))
         result.setdefault(row.thread, []).append(comment)
     return result
+
+
+# Readers' reports ----------------------------------------------------------------------------
+
+# The queue name of the comments readers reported (not a status: a comment keeps its own).
+REPORTED = "reported"
+_OPEN_REPORTED = select(reports.c.comment_id).where(reports.c.resolved == 0)
+
+
+def add_report(conn: Connection, values: dict[str, Any]) -> bool:
+    """Store one reader's report unless this client reported the comment before; return
+    whether it was new."""
+    known = conn.scalar(
+        select(reports.c.id).where(
+            reports.c.comment_id == values["comment_id"], reports.c.key_hash == values["key_hash"]
+        )
+    )
+    if known is not None:
+        return False
+    conn.execute(insert(reports).values(**values))
+    return True
+
+
+def open_report_count(conn: Connection, comment_id: int) -> int:
+    """Return how many readers' reports of this comment wait for an editor."""
+    return (
+        conn.scalar(
+            select(func.count())
+            .select_from(reports)
+            .where(reports.c.comment_id == comment_id, reports.c.resolved == 0)
+        )
+        or 0
+    )
+
+
+def open_reports(conn: Connection, comment_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """Return the open reports of each comment (reason, note, when; never who), oldest first."""
+    ids = sorted(set(comment_ids))
+    found: dict[int, list[dict]] = {}
+    if ids:
+        query = (
+            select(reports.c.comment_id, reports.c.reason, reports.c.note, reports.c.moment)
+            .where(reports.c.comment_id.in_(ids), reports.c.resolved == 0)
+            .order_by(reports.c.id)
+        )
+        for row in conn.execute(query):
+            found.setdefault(row.comment_id, []).append(
+                {"reason": row.reason, "note": row.note, "moment": row.moment}
+            )
+    return found
+
+
+def resolve_reports(conn: Connection, comment_id: int) -> int:
+    """Close this comment's open reports (an editor decided); return how many."""
+    return conn.execute(
+        update(reports)
+        .where(reports.c.comment_id == comment_id, reports.c.resolved == 0)
+        .values(resolved=1)
+    ).rowcount
+
+
+# Editors' rules on commenters and articles ---------------------------------------------------
+
+# Which rule applies to a post: the one on its email, the one on its address, and whether
+# an admin closed (0) or reopened (1) the article; one round trip for the three.
+_RULES_FOR_POST = select(
+    select(commenter_rules.c.rule)
+    .where(commenter_rules.c.kind == "email", commenter_rules.c.key == bindparam("email"))
+    .scalar_subquery(),
+    select(commenter_rules.c.rule)
+    .where(commenter_rules.c.kind == "address", commenter_rules.c.key == bindparam("address"))
+    .scalar_subquery(),
+    select(thread_rules.c.open)
+    .where(thread_rules.c.thread == bindparam("thread"))
+    .scalar_subquery(),
+)
+
+
+def rules_for_post(
+    conn: Connection, *, email_key: str, address_hash: str, thread: str
+) -> tuple[str | None, str | None, bool | None]:
+    """Return the rule on this email, the rule on this address (each None, hold, trust or
+    block) and the desk's word on the article (None: as the article says; True or False)."""
+    by_email, by_address, thread_open = conn.execute(
+        _RULES_FOR_POST, {"email": email_key, "address": address_hash, "thread": thread}
+    ).one()
+    return by_email, by_address, None if thread_open is None else bool(thread_open)
+
+
+def set_commenter_rule(
+    conn: Connection, kind: str, key: str, rule: str | None, actor: str, moment: datetime
+) -> None:
+    """Give the commenter with this email or address `rule` (None: no rule)."""
+    if rule not in (None, HOLD, TRUST, BLOCK):
+        raise ValueError(f"unknown rule {rule!r}")
+    where = (commenter_rules.c.kind == kind, commenter_rules.c.key == key)
+    conn.execute(delete(commenter_rules).where(*where))
+    if rule is not None:
+        conn.execute(
+            insert(commenter_rules).values(
+                kind=kind, key=key, rule=rule, actor=actor, created=moment
+            )
+        )
+
+
+def commenter_rules_of(conn: Connection, email_keys: Iterable[str]) -> dict[str, str]:
+    """Return the rule on each of these emails that has one."""
+    keys = sorted(set(email_keys))
+    if not keys:
+        return {}
+    query = select(commenter_rules.c.key, commenter_rules.c.rule).where(
+        commenter_rules.c.kind == "email", commenter_rules.c.key.in_(keys)
+    )
+    return {key: rule for key, rule in conn.execute(query)}
+
+
+def set_thread_rule(
+    conn: Connection, thread: str, is_open: bool | None, actor: str, moment: datetime
+) -> None:
+    """Record that an admin opened or closed `thread` (None: as the article says)."""
+    conn.execute(delete(thread_rules).where(thread_rules.c.thread == thread))
+    if is_open is not None:
+        conn.execute(
+            insert(thread_rules).values(
+                thread=thread, open=int(is_open), actor=actor, changed=moment
+            )
+        )
+
+
+def thread_rules_of(conn: Connection, threads: Iterable[str] | None = None) -> dict[str, bool]:
+    """Return the desk's word on each article that has one: True open, False closed."""
+    query = select(thread_rules.c.thread, thread_rules.c.open)
+    if threads is not None:
+        query = query.where(thread_rules.c.thread.in_(sorted(set(threads))))
+    return {thread: bool(is_open) for thread, is_open in conn.execute(query)}
+
+
+def read_thread_rules(database_url: str) -> dict[str, bool]:
+    """Return thread_rules_of() every article of the store at `database_url` (for the build)."""
+    with _store_reader(database_url, thread_rules.name) as conn:
+        return {} if conn is None else thread_rules_of(conn)
+
+
+# Deleted comments ---------------------------------------------------------------------------
+
+
+def deleted_before(conn: Connection, moment: datetime, limit: int = 500) -> list[int]:
+    """Return ids of comments deleted on the desk before `moment` (due to be purged)."""
+    query = (
+        select(comments.c.id)
+        .where(comments.c.status == DELETED, comments.c.deleted < moment)
+        .order_by(comments.c.id)
+        .limit(limit)
+    )
+    return list(conn.scalars(query))
 
 
 # The desk's queues -----------------------------------------------------------------------------
@@ -430,8 +620,12 @@ def queue_page(
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """Return one page of the comments with `status` (filtered by article, commenter's email
-    or a text in the comment or the name) and how many match in all."""
-    conditions = [comments.c.status == status]
+    or a text in the comment or the name) and how many match in all. The status REPORTED
+    gives the comments with open readers' reports, whatever their status (not deleted)."""
+    if status == REPORTED:
+        conditions = [comments.c.status != DELETED, comments.c.id.in_(_OPEN_REPORTED)]
+    else:
+        conditions = [comments.c.status == status]
     if thread:
         conditions.append(comments.c.thread == thread)
     if email_key:
@@ -449,9 +643,19 @@ def queue_page(
 
 
 def status_counts(conn: Connection) -> dict[str, int]:
-    """Return how many stored comments have each status."""
+    """Return how many stored comments have each status, and under REPORTED how many have
+    open readers' reports."""
     query = select(comments.c.status, func.count()).group_by(comments.c.status)
-    return {status: count for status, count in conn.execute(query)}
+    counts = {status: count for status, count in conn.execute(query)}
+    counts[REPORTED] = (
+        conn.scalar(
+            select(func.count())
+            .select_from(comments)
+            .where(comments.c.status != DELETED, comments.c.id.in_(_OPEN_REPORTED))
+        )
+        or 0
+    )
+    return counts
 
 
 def commenter_records(conn: Connection, email_keys: Iterable[str]) -> dict[str, dict[str, int]]:

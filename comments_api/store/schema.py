@@ -84,12 +84,22 @@ comments = Table(
     Column("avatar", String(64), nullable=False),
     # Why the moderation rules held it (None when published on arrival), for the desk.
     Column("held_reason", String(200), nullable=True),
+    # Set by the desk (migration 6): when an editor deleted it (restorable until purged) and
+    # the status it goes back to; a reply from the newsroom; pinned at the top of its thread;
+    # an editor's change of the text, with the editor's note and name.
+    Column("deleted", UTCDateTime, nullable=True),
+    Column("restore_status", String(16), nullable=True),
+    Column("staff", Integer, nullable=False, server_default="0"),
+    Column("featured", Integer, nullable=False, server_default="0"),
+    Column("editor_note", Text, nullable=True),
+    Column("edited_by", String(64), nullable=True),
     Index("ix_comments_thread_status_id", "thread", "status", "id"),
     Index("ix_comments_email_key_status", "email_key", "status"),
     Index("ix_comments_email_key_created", "email_key", "created"),
     Index("ix_comments_address_created", "address_hash", "created"),
     Index("ix_comments_parent", "parent"),
     Index("ix_comments_thread_body_key", "thread", "body_key"),
+    Index("ix_comments_status_deleted", "status", "deleted"),
     # Ids are never reused: an edit token for a deleted comment must not fit a new one.
     sqlite_autoincrement=True,
 )
@@ -171,6 +181,42 @@ audit_log = Table(
     Column("new_value", Text),
     Index("ix_desk_log_moment", "moment"),
     Index("ix_desk_log_comment", "comment_id"),
+)
+
+# Readers' reports (migration 6): one per comment and client (a keyed hash of its address);
+# resolved once an editor decides on the comment, so only open reports hide it.
+reports = Table(
+    "comment_reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("comment_id", Integer, nullable=False),
+    Column("key_hash", String(64), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("moment", UTCDateTime, nullable=False),
+    Column("resolved", Integer, nullable=False, server_default="0"),
+    Index("ix_reports_comment_key", "comment_id", "key_hash", unique=True),
+    Index("ix_reports_resolved", "resolved", "comment_id"),
+)
+# Editors' standing decisions on a commenter: hold, trust or block, by the email (kind
+# "email", the lower-cased address) or by the keyed hash of the client address ("address").
+commenter_rules = Table(
+    "desk_commenters",
+    metadata,
+    Column("kind", String(8), primary_key=True),
+    Column("key", String(100), primary_key=True),
+    Column("rule", String(8), nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+)
+# Articles an admin closed or reopened on the desk, over what the article itself says.
+thread_rules = Table(
+    "desk_threads",
+    metadata,
+    Column("thread", String(200), primary_key=True),
+    Column("open", Integer, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("changed", UTCDateTime, nullable=False),
 )
 
 
@@ -279,6 +325,42 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
         )""",
         "CREATE INDEX ix_desk_log_moment ON desk_log (moment)",
         "CREATE INDEX ix_desk_log_comment ON desk_log (comment_id)",
+    ),
+    # 6: the desk's actions: deleted and restorable, staff replies, featured comments, editors'
+    # edits, readers' reports, rules on commenters and on articles.
+    (
+        "ALTER TABLE comments ADD COLUMN deleted {time}",
+        "ALTER TABLE comments ADD COLUMN restore_status VARCHAR(16)",
+        "ALTER TABLE comments ADD COLUMN staff INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE comments ADD COLUMN featured INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE comments ADD COLUMN editor_note TEXT",
+        "ALTER TABLE comments ADD COLUMN edited_by VARCHAR(64)",
+        "CREATE INDEX ix_comments_status_deleted ON comments (status, deleted)",
+        """CREATE TABLE comment_reports (
+            id {serial},
+            comment_id INTEGER NOT NULL,
+            key_hash VARCHAR(64) NOT NULL,
+            reason VARCHAR(32) NOT NULL,
+            note TEXT NOT NULL,
+            moment {time} NOT NULL,
+            resolved INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE UNIQUE INDEX ix_reports_comment_key ON comment_reports (comment_id, key_hash)",
+        "CREATE INDEX ix_reports_resolved ON comment_reports (resolved, comment_id)",
+        """CREATE TABLE desk_commenters (
+            kind VARCHAR(8) NOT NULL,
+            key VARCHAR(100) NOT NULL,
+            rule VARCHAR(8) NOT NULL,
+            actor VARCHAR(80) NOT NULL,
+            created {time} NOT NULL,
+            PRIMARY KEY (kind, key)
+        )""",
+        """CREATE TABLE desk_threads (
+            thread VARCHAR(200) NOT NULL PRIMARY KEY,
+            open INTEGER NOT NULL,
+            actor VARCHAR(80) NOT NULL,
+            changed {time} NOT NULL
+        )""",
     ),
 )
 

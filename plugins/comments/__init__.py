@@ -36,7 +36,12 @@ from comments_api.bake.page_update import refresh_threads
 from comments_api.bake.section import render_section
 from comments_api.bake.threads import check_close_after_days, thread_state
 from comments_api.settings import read_setting
-from comments_api.store.queries import read_changed_since, read_latest_change, read_published
+from comments_api.store.queries import (
+    read_changed_since,
+    read_latest_change,
+    read_published,
+    read_thread_rules,
+)
 
 log = logging.getLogger(__name__)
 CONTEXT_KEY = "comment_threads"
@@ -88,16 +93,19 @@ def database_url(settings) -> str:
     return settings.get("COMMENTS_DATABASE_URL") or read_setting("COMMENTS_DATABASE_URL")
 
 
-def read_comments(settings, threads: list[str]) -> tuple[dict[str, list[dict]], int | None]:
-    """Return the published comments of `threads` and the store's latest change before they
-    were read; none and None when there is no usable store."""
+def read_comments(
+    settings, threads: list[str]
+) -> tuple[dict[str, list[dict]], dict[str, bool], int | None]:
+    """Return the published comments of `threads`, the articles the desk opened or closed,
+    and the store's latest change before they were read; none and None when there is no
+    usable store."""
     try:
         url = database_url(settings)
         latest = read_latest_change(url)
-        return read_published(url, threads), latest
+        return read_published(url, threads), read_thread_rules(url), latest
     except Exception as error:  # a bad store must not stop the build; the pages show none
         log.warning("comments: could not read the comment store (%s)", type(error).__name__)
-        return {}, None
+        return {}, {}, None
 
 
 def attach_discussions(generator) -> None:
@@ -120,7 +128,8 @@ def attach_discussions(generator) -> None:
         published = article.date if article.date.tzinfo else article.date.replace(tzinfo=UTC)
         states[article] = thread_state(article.metadata.get("comments"), published, close_after)
     enabled = [a for a in articles if states[a].enabled]
-    comments, generator.context[CHANGE_KEY] = read_comments(settings, [threads[a] for a in enabled])
+    wanted = [threads[a] for a in enabled]
+    comments, desk_words, generator.context[CHANGE_KEY] = read_comments(settings, wanted)
     for article in articles:
         state = states[article]
         if not state.enabled:
@@ -129,7 +138,7 @@ def attach_discussions(generator) -> None:
         published = comments.get(threads[article], [])
         pages = make_discussions(
             threads[article],
-            state,
+            state.with_desk_word(desk_words.get(threads[article])),
             published,
             now,
             options["max_depth"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +11,7 @@ from tests.support import EMAIL, SECRET, THREAD, comment, run_flask
 
 EDITOR_KEYS = [
     "id", "thread", "parent", "status", "author", "email", "url", "created", "body", "body_html",
-    "held_reason",
+    "held_reason", "staff", "featured", "editor_note", "edited_by", "deleted",
 ]  # fmt: skip
 
 
@@ -87,10 +87,21 @@ def test_spam_hides_a_published_comment_and_calls_the_hook(make_app):
     assert [r["id"] for r in rows] == [1]
 
 
-def test_delete_removes_comments(held_app):
+def test_delete_keeps_comments_restorable_and_purge_removes_them_after_the_retention(held_app):
     result = cli(held_app, "delete", "1", "3")
     assert result.exit_code == 0
-    assert [r["id"] for r in json.loads(cli(held_app, "list", "--json").output)] == [2]
+    rows = json.loads(cli(held_app, "list", "--status", "deleted", "--json").output)
+    assert [r["id"] for r in rows] == [1, 3]
+    assert all(r["deleted"] for r in rows)
+    assert cli(held_app, "restore", "3").exit_code == 0
+    rows = json.loads(cli(held_app, "list", "--json").output)
+    assert {r["id"]: r["status"] for r in rows} == {1: "deleted", 2: "pending", 3: "pending"}
+    # Within the retention the purge keeps the deleted comment; past it, it is gone.
+    assert "Purged 0" in cli(held_app, "purge").output
+    later = datetime.now(UTC) + timedelta(days=held_app.config["COMMENTS_DELETED_DAYS"], hours=1)
+    held_app.config["CLOCK"] = lambda: later
+    assert "Purged 1" in cli(held_app, "purge").output
+    assert [r["id"] for r in json.loads(cli(held_app, "list", "--json").output)] == [2, 3]
 
 
 def test_unknown_ids_are_reported_with_a_failing_exit_code(held_app):

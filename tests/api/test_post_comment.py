@@ -12,7 +12,7 @@ from comments_api.store import queries
 from tests.support import EMAIL, SITE, THREAD, comment, write_manifest
 
 CREATED_KEYS = {
-    "id", "parent", "author", "url", "body_html", "created", "avatar",
+    "id", "parent", "author", "url", "body_html", "created", "avatar", "staff", "featured",
     "status", "edit_token", "edit_until",
 }  # fmt: skip
 

@@ -180,7 +180,7 @@ def test_with_javascript_an_action_answers_json_with_the_new_counts(desk_app):
     assert answer.status_code == 200
     body = answer.get_json()
     assert body["done"] == [first, second]
-    assert body["counts"] == {"pending": 0, "published": 2, "spam": 0}
+    assert body["counts"] == {"pending": 0, "reported": 0, "published": 2, "spam": 0, "deleted": 0}
     assert body["message"] == "2 comments approved."
     assert EMAIL not in answer.get_data(as_text=True)
 

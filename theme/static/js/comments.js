@@ -105,6 +105,19 @@
     } else {
       who.textContent = c.author;
     }
+    var report = li.querySelector(".report");
+    if (c.staff) {
+      var badge = document.createElement("span");
+      badge.className = "staff-badge";
+      badge.textContent = "Staff";
+      who.appendChild(document.createTextNode(" "));
+      who.appendChild(badge);
+      if (report) report.remove();
+    } else if (report) {
+      var reportLink = report.querySelector("a");
+      reportLink.href = api + "/comments/" + c.id + "/report";
+      reportLink.setAttribute("aria-label", "Report the comment of " + c.author);
+    }
     var when = li.querySelector(".comment-date a");
     when.href = "#" + id;
     var time = when.querySelector("time");
