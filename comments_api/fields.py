@@ -118,6 +118,7 @@ EDITABLE = tuple(f.name for f in FIELDS if f.editable)
 FIXED = tuple(f.name for f in STORED_INPUTS if not f.editable)
 # What a refused form gets back to show again: everything typed but the private fields.
 ECHOED = tuple(f.name for f in SUBMITTED if not f.private)
+PRIVATE = frozenset(f.name for f in FIELDS if f.private)
 LIMITS = {f.name: f.limit for f in FIELDS if f.limit is not None}
 LABELS = {f.name: f.label for f in FIELDS}
 

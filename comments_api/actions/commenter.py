@@ -139,7 +139,7 @@ def create(
     secret = app.config["COMMENTS_SECRET_KEY"]
     with get_db(app).write() as conn:
         moment = now(app)
-        by_email, by_address, desk_word = queries.rules_for_post(
+        email_rule, address_rule, desk_word = queries.rules_for_post(
             conn, email_key=email_key, address_hash=address_hash, thread=thread.slug
         )
         _check_open(thread, desk_word, moment, values)
@@ -176,7 +176,7 @@ def create(
             policy(app),
             body=body,
             returning=proven and queries.has_published(conn, email_key),
-            rule=commenter_rule(by_email, by_address, proven),
+            rule=commenter_rule(email_rule, address_rule, proven),
             **_screened(submission),
         )
         if held and status == PUBLISHED:

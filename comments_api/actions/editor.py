@@ -197,7 +197,7 @@ def reply(app: Flask, parent_id: int, body: str, actor: str) -> dict[str, Any]:
         ApiError: 404 no such published comment, 422 an empty or too long text.
     """
     submission, errors = validate_comment(
-        {"thread": "staff", "body": body, "author": "staff", "email": "staff@example.invalid"}
+        {"thread": "staff", "body": body, "author": "staff", "email": "staff@example.com"}
     )
     if errors:
         message = errors.get("body") or "The reply was not posted."

@@ -40,6 +40,8 @@ RETRY_FIRST, RETRY_MAX = 5.0, 300.0
 # The wait before a round is at least this many times the last round: under steady posting
 # on a long thread the worker takes at most a quarter of one core.
 PACE = 3.0
+# Seconds between the worker's purges of comments deleted longer ago than the desk keeps them.
+PURGE_EVERY = 3600.0
 
 
 def record(conn, threads: Iterable[str]) -> int | None:
@@ -84,6 +86,7 @@ class PageWorker:
         self._run_lock = threading.Lock()
         self._retry: dict[str, tuple[float, float]] = {}
         self._redis = None
+        self._purged_at: float | None = None
 
     # After a commit ---------------------------------------------------------------------
 
@@ -243,6 +246,7 @@ class PageWorker:
             started = time.monotonic()
             try:
                 self.run_pending(app)
+                self._purge(app, started)
             except Exception:  # a store that is down: the next round tries again
                 log.exception("comments: page worker round failed")
             del app
@@ -253,6 +257,16 @@ class PageWorker:
                 # long as the last round took, so a long thread under steady posting leaves
                 # the service most of the machine.
                 self._stopped.wait(max(self.delay, PACE * spent))
+
+    def _purge(self, app: Flask, moment: float) -> None:
+        # The desk keeps deleted comments COMMENTS_DELETED_DAYS; the worker removes older ones
+        # once an hour (and `comments purge` on demand).
+        if self._purged_at is not None and moment - self._purged_at < PURGE_EVERY:
+            return
+        from .editor import purge_deleted  # editor -> publishing -> this module
+
+        self._purged_at = moment
+        purge_deleted(app, actor="system:purge")
 
     def _wait(self, subscription):
         """Wait for a wake-up or the poll interval; return (subscription, woken)."""

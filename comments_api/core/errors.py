@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..fields import ECHOED
+from ..fields import PRIVATE
 
 
 class ApiError(Exception):
@@ -25,5 +25,5 @@ class ApiError(Exception):
         self.message = message
         self.errors = dict(errors or {})
         self.headers = dict(headers or {})
-        # What the commenter typed, for the form page; private fields (the email) never.
-        self.values = {k: v for k, v in (values or {}).items() if k in ECHOED}
+        # What was typed, for the form page; private fields (the email) never.
+        self.values = {k: v for k, v in (values or {}).items() if k not in PRIVATE}

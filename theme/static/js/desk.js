@@ -1,5 +1,5 @@
 /* The desk without reloads: an action form is sent with fetch; the comments it changed leave the
-   list and the counts follow. Without this script the same form posts and the page reloads. */
+   list (or are shown anew when they stay in it) and the counts follow. Without this script the same form posts and the page reloads. */
 (function () {
   "use strict";
   var form = document.querySelector("form[data-desk-actions]");
@@ -47,6 +47,14 @@
       result.body.done.forEach(function (id) {
         var item = document.getElementById("c" + id);
         if (item) { item.remove(); }
+      });
+      // Comments that stay in this queue (featured, say) come back as the desk renders them.
+      Object.keys(result.body.items || {}).forEach(function (id) {
+        var item = document.getElementById("c" + id);
+        if (!item) { return; }
+        var holder = document.createElement("template");
+        holder.innerHTML = result.body.items[id];
+        item.replaceWith(holder.content.firstElementChild);
       });
       updateCounts(result.body.counts);
       say(result.body.message, false);
