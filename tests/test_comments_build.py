@@ -10,6 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from comments_api import create_app
+from comments_api.actions import editor
 from comments_api.bake.manifest import parse_manifest
 from tests.conftest import ROOT, build_site
 from tests.support import LIMITS_OFF, MODERATION_OFF
@@ -142,3 +143,34 @@ def test_a_build_without_a_store_creates_none(tmp_path):
     database = tmp_path / "never.db"
     build_site(tmp_path / "out", ROOT / "content", COMMENTS_DATABASE_URL=f"sqlite:///{database}")
     assert not database.exists()
+
+
+def test_the_build_keeps_the_desks_closing_featured_comments_and_staff_replies(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    write_article(content, "desk-story", 4)
+    database = f"sqlite:///{tmp_path / 'comments.db'}"
+    output = build_site(tmp_path / "output", content, COMMENTS_DATABASE_URL=database)
+    app = create_app({
+        "TESTING": True, "COMMENTS_DATABASE_URL": database,
+        "COMMENTS_MANIFEST": output / "comments/threads.json",
+        "COMMENTS_SECRET_KEY": "build-test-secret-0123456789", "COMMENTS_ON_PUBLISH": "off",
+        **MODERATION_OFF, **LIMITS_OFF,
+    })  # fmt: skip
+    answer = app.test_client().post("/api/comments", json={
+        "thread": "desk-story", "author": "Ann", "email": "ann@example.org", "body": "Pin me.",
+    })  # fmt: skip
+    first = answer.get_json()["id"]
+    editor.feature(app, [first], True, actor="system:tests")
+    editor.reply(app, first, "Thanks, from the newsroom.", actor="mira")
+    editor.set_thread_open(app, "desk-story", False, actor="system:tests")
+    page = soup(build_site(tmp_path / "again", content, COMMENTS_DATABASE_URL=database),
+                "desk-story.html")  # fmt: skip
+    assert page.select_one(".comments-closed").get_text() == "Comments are closed."
+    assert page.find("form", id="commentform") is None
+    featured = page.select_one(".featured-comments")
+    assert "Pin me." in featured.get_text()
+    assert featured.find("a")["href"] == f"#comment-{first}"
+    [badge] = page.select("li.comment > article .staff-badge")
+    assert "Thanks, from the newsroom." in badge.find_parent("article").get_text()
+    assert "ann@example.org" not in str(page)

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from comments_api.core.tokens import TokenError, check_token, make_token
+from comments_api.extensions import get_db
+from comments_api.store import queries
 from tests.support import SECRET, SITE, THREAD, comment
 
 
@@ -55,7 +57,7 @@ def test_email_thread_and_parent_cannot_be_changed(client, posted, field):
     assert set(answer.get_json()["errors"]) == {field}
 
 
-def test_edit_that_adds_links_holds_the_comment_again(client, posted):
+def test_edit_that_adds_links_holds_the_comment_again(app, client, posted):
     answer = client.patch(
         f"/api/comments/{posted['id']}",
         json={"body": "now https://a.example and https://b.example"},
@@ -63,6 +65,9 @@ def test_edit_that_adds_links_holds_the_comment_again(client, posted):
     )
     assert answer.get_json()["status"] == "pending"
     assert client.get(f"/api/comments/{posted['id']}").status_code == 404
+    # The desk says why it is back in the queue.
+    with get_db(app).read() as conn:
+        assert queries.get_comment(conn, posted["id"])["held_reason"] == "edited after approval"
 
 
 def test_edit_without_or_with_a_wrong_token_answers_403(client, posted):
