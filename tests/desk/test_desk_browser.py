@@ -18,27 +18,34 @@ from tests.support import ROOT, start_live_site
 from tests.test_journeys import ARTIFACTS, HAMA, run_axe
 
 NAME, PASSWORD = "mira", "a long desk password 42"
+# An account the journeys lock out with wrong passwords (each from its own address).
+LOCKED = "lena"
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    site = start_live_site(tmp_path_factory.mktemp("desk"), build_site)
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "comments_api", "editors", "add", NAME,
-         "--role", "moderator", "--password-stdin"],
-        input=PASSWORD + "\n", cwd=ROOT, env={**os.environ, **site.env},
-        capture_output=True, text=True, timeout=120,
+    # Readers and editors are told apart by the address the proxy (here: the test) names.
+    site = start_live_site(
+        tmp_path_factory.mktemp("desk"), build_site, COMMENTS_TRUSTED_PROXIES="127.0.0.1",
+        COMMENTS_REPORT_LIMIT="off",
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    for name in (NAME, LOCKED):
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "comments_api", "editors", "add", name,
+             "--role", "moderator", "--password-stdin"],
+            input=PASSWORD + "\n", cwd=ROOT, env={**os.environ, **site.env},
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
     yield site
     site.stop()
 
 
-def post_comment(live, body: str, author: str, email: str) -> int:
+def post_comment(live, body: str, author: str, email: str, address: str = "192.0.2.1") -> int:
     data = json.dumps({"thread": HAMA, "author": author, "email": email, "body": body})
     request = urllib.request.Request(
         f"{live.url}/api/comments", data=data.encode(), method="POST",
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "X-Forwarded-For": address},
     )  # fmt: skip
     with urllib.request.urlopen(request) as answer:
         made = json.load(answer)
@@ -46,11 +53,13 @@ def post_comment(live, body: str, author: str, email: str) -> int:
     return made["id"]
 
 
-def static_page_shows(live, comment_id: int, within: float = 10.0) -> bool:
+def static_page_shows(live, text: int | str, within: float = 10.0, shown: bool = True) -> bool:
+    """Wait until the static page shows (or no longer shows) a comment id or a text."""
+    wanted = f'id="comment-{text}"' if isinstance(text, int) else text
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         html = (live.output / f"{HAMA}.html").read_text(encoding="utf-8")
-        if f'id="comment-{comment_id}"' in html:
+        if (wanted in html) == shown:
             return True
         time.sleep(0.1)
     return False
@@ -103,5 +112,152 @@ def test_a_moderator_approves_a_held_comment_and_the_static_page_shows_it(
         expect(page.get_by_text("You are signed out.")).to_be_visible()
         page.goto(f"{live.url}/desk/pending")
         expect(page).to_have_url(f"{live.url}/desk/sign-in?next=%2Fdesk%2Fpending")
+    finally:
+        context.close()
+
+
+def sign_in(page: Page, live, name: str = NAME, password: str = PASSWORD) -> None:
+    page.goto(f"{live.url}/desk/sign-in")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def shoot(page: Page, name: str, part: str | None = None) -> None:
+    """Save a desktop and a phone screenshot of the page (or of its `part`, a selector), for
+    the people who look at them."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width, height, kind in ((1280, 900, "desktop"), (390, 844, "phone")):
+        page.set_viewport_size({"width": width, "height": height})
+        path = ARTIFACTS / f"{name}-{kind}.png"
+        if part:
+            page.locator(part).screenshot(path=path)
+        else:
+            page.screenshot(path=path, full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_wrong_passwords_lock_the_account_for_a_while(browser, live, javascript):
+    address = "198.18.0.1" if javascript else "198.18.0.2"
+    context = browser.new_context(java_script_enabled=javascript,
+                                  extra_http_headers={"X-Forwarded-For": address})  # fmt: skip
+    page = context.new_page()
+    try:
+        for _ in range(3):
+            sign_in(page, live, LOCKED, "not the password at all")
+            expect(
+                page.get_by_text("That name and password do not match an account.")
+            ).to_be_visible()
+        # From the fourth failure on, each try must wait, even with the right password.
+        sign_in(page, live, LOCKED, "not the password at all")
+        sign_in(page, live, LOCKED, PASSWORD)
+        expect(page.get_by_text("Please wait before you try again.")).to_be_visible()
+        expect(page).to_have_url(f"{live.url}/desk/sign-in")
+    finally:
+        context.close()
+
+
+def report_as_reader(browser, live, comment_id: int, address: str, javascript: bool) -> None:
+    context = browser.new_context(java_script_enabled=javascript,
+                                  extra_http_headers={"X-Forwarded-For": address})  # fmt: skip
+    page = context.new_page()
+    try:
+        page.goto(f"{live.url}/{HAMA}.html")
+        page.locator(f"#comment-{comment_id}").get_by_role("link", name="Report").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Report a comment")
+        if javascript and address.endswith(".1"):
+            assert run_axe(page) == []
+        page.get_by_label("Abusive, hateful or threatening").check()
+        page.get_by_label("A note for the editors (optional)").fill(f"Seen from {address[-1]}")
+        page.get_by_role("button", name="Send the report").click()
+        expect(page.get_by_role("status")).to_have_text(
+            "Thank you. An editor will look at this comment."
+        )
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_moderator_spams_in_bulk_edits_replies_as_staff_and_handles_readers_reports(
+    browser, live, javascript
+):
+    tag = "js" if javascript else "nojs"
+    spam = [post_comment(live, f"Cheap offers number {n} ({tag}).", f"Seller {n}",
+                         f"seller{n}-{tag}@example.org") for n in range(3)]  # fmt: skip
+    kept = post_comment(live, f"The bridge reopens in May ({tag}).", "Local reader",
+                        f"local-{tag}@example.org")  # fmt: skip
+    context = browser.new_context(
+        java_script_enabled=javascript, extra_http_headers={"X-Forwarded-For": "192.0.2.200"}
+    )
+    page: Page = context.new_page()
+    try:
+        sign_in(page, live)
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Pending")
+        for comment_id in spam:
+            page.locator(f"#pick-{comment_id}").check()
+        page.locator(".desk-bulk").get_by_role("button", name="Spam", exact=True).click()
+        expect(page.get_by_role("status")).to_contain_text("3 comments marked as spam.")
+        for comment_id in spam:
+            expect(page.locator(f"#c{comment_id}")).to_have_count(0)
+        page.locator(f"#c{kept}").get_by_role(
+            "button", name="Approve: comment of Local reader"
+        ).click()
+        expect(page.get_by_role("status")).to_contain_text("1 comment approved.")
+        assert static_page_shows(live, kept)
+
+        # An editor's edit, with the note kept on the desk.
+        page.goto(f"{live.url}/desk/published")
+        page.locator(f"#c{kept}").get_by_role(
+            "link", name="Edit the comment of Local reader"
+        ).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Edit the comment of Local reader"
+        )
+        if javascript:
+            assert run_axe(page) == []
+        page.get_by_label("Comment").fill(f"The bridge reopens in June ({tag}).")
+        page.get_by_label("Editor's note").fill("Corrected the month")
+        page.get_by_role("button", name="Save the change").click()
+        expect(page.get_by_role("status")).to_have_text("The comment was changed.")
+        expect(page.locator(f"#c{kept}")).to_contain_text("Corrected the month")
+        assert static_page_shows(live, f"The bridge reopens in June ({tag}).")
+
+        # A reply as the newsroom, with its badge on the static page.
+        page.locator(f"#c{kept}").get_by_role(
+            "link", name="Reply to Local reader as the newsroom"
+        ).click()
+        if javascript:
+            assert run_axe(page) == []
+        page.get_by_label("Your reply").fill(f"Thanks, we have corrected the date ({tag}).")
+        page.get_by_role("button", name="Publish the reply").click()
+        expect(page.get_by_role("status")).to_have_text("Your reply is published.")
+        assert static_page_shows(live, f"Thanks, we have corrected the date ({tag}).")
+        reader = context.new_page()
+        reader.goto(f"{live.url}/{HAMA}.html")
+        staff = reader.locator(f"#comment-{kept} .children li.comment").filter(
+            has_text="we have corrected the date"
+        )
+        expect(staff.locator(".staff-badge")).to_have_text("Staff")
+        if javascript:
+            shoot(reader, "article-staff-reply", f"#comment-{kept}")
+        reader.close()
+
+        # Three readers report it; it leaves the page and waits in the Reported queue.
+        for n in (1, 2, 3):
+            report_as_reader(browser, live, kept, f"203.0.113.{n}", javascript)
+        assert static_page_shows(live, kept, shown=False)
+        page.goto(f"{live.url}/desk/reported")
+        item = page.locator(f"#c{kept}")
+        expect(item).to_contain_text("3 reports")
+        expect(item).to_contain_text("readers' reports (3)")
+        expect(item).to_contain_text("Seen from 2")
+        expect(page.locator("body")).not_to_contain_text("203.0.113")
+        if javascript:
+            assert run_axe(page) == []
+            shoot(page, "desk-reported")
+        item.get_by_role("button", name="Approve: comment of Local reader").click()
+        expect(page.get_by_role("status")).to_contain_text("1 comment approved.")
+        assert static_page_shows(live, kept)
     finally:
         context.close()
