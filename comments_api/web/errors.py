@@ -39,10 +39,14 @@ def wants_html() -> bool:
     return request.method == "POST" and request.mimetype in FORM_TYPES
 
 
-def error_response(error: ApiError, *, html: bool | None = None) -> Response:
-    """Return the answer for `error` in the client's format (or as a page when `html`)."""
+def error_response(
+    error: ApiError, *, html: bool | None = None, heading: str | None = None
+) -> Response:
+    """Return the answer for `error` in the client's format (or as a page when `html`, with
+    `heading`, by default the comment form's)."""
     if wants_html() if html is None else html:
-        response = Response(_render_page(error), status=error.status, mimetype="text/html")
+        page = _render_page(error, heading)
+        response = Response(page, status=error.status, mimetype="text/html")
     else:
         body: dict[str, Any] = {"error": error.message}
         if error.errors:
@@ -65,7 +69,7 @@ def _typed_values(error: ApiError) -> dict[str, Any]:
     return {name: fields[name] for name in ECHOED if isinstance(fields.get(name), str)}
 
 
-def _render_page(error: ApiError) -> str:
+def _render_page(error: ApiError, heading: str | None = None) -> str:
     from .forms import render_form_page
 
     error.values = _typed_values(error)
@@ -81,6 +85,7 @@ def _render_page(error: ApiError) -> str:
         values=error.values,
         errors=error.errors,
         error=error,
+        heading=heading or "Your comment could not be posted",
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from ..actions.reports import NOTE_LIMIT, REASONS
 from ..fields import EDITABLE, FIELDS, Field
 
 
@@ -75,6 +76,14 @@ ERROR = {
         "errors": {"type": "object", "additionalProperties": {"type": "string"}},
     },
 }
+REPORT = {
+    "type": "object",
+    "required": ["reason"],
+    "properties": {
+        "reason": {"type": "string", "enum": list(REASONS)},
+        "note": {"type": "string", "maxLength": NOTE_LIMIT},
+    },
+}
 ID = {"name": "comment_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 THREAD = {"name": "thread", "in": "path", "required": True, "schema": {"type": "string"}}
 BEARER = [{"editToken": []}, {"editCookie": []}]
@@ -142,6 +151,33 @@ def _paths() -> dict[str, Any]:
                 "responses": {"204": {"description": "Deleted."},
                               "403": _error("No valid edit token, or the edit time is over."),
                               "404": _error("No such comment.")},
+            },
+        },
+        "/api/comments/{comment_id}/report": {
+            "parameters": [ID],
+            "get": {
+                "summary": "HTML page: the form to report a published comment",
+                "operationId": "reportForm",
+                "responses": {
+                    "200": {"description": "The page.", "content": {"text/html": {}}},
+                    "404": {"description": "No such published comment (HTML page)."},
+                },
+            },
+            "post": {
+                "summary": "Report a published comment to the editors (counted once per client)",
+                "operationId": "reportComment",
+                "requestBody": {"required": True, "content": {
+                    media: {"schema": REPORT}
+                    for media in ("application/json", "application/x-www-form-urlencoded")}},
+                "responses": {
+                    "202": _json({"type": "object", "properties": {"message": {"type": "string"}}},
+                                 "Taken (JSON request); the same answer for a repeated report."),
+                    "200": {"description": "Taken (form request): a thank-you page.",
+                            "content": {"text/html": {}}},
+                    **{k: _with_page(v) for k, v in refused.items()
+                       if k in ("400", "403", "413", "415", "422", "429", "503")},
+                    "404": _with_page(_error("No such published comment.")),
+                },
             },
         },
         "/api/threads/{thread}/comments": {

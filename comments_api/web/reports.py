@@ -18,6 +18,7 @@ from .payload import FORM, read_body
 
 bp = Blueprint("reports", __name__, url_prefix="/api")
 THANKS = "Thank you. An editor will look at this comment."
+NOT_SENT = "Your report could not be sent"
 
 
 def _comment(comment_id: int) -> tuple[dict, object]:
@@ -58,10 +59,11 @@ def _refused(error: ApiError) -> Response:
             response = _page("pages/report.html", comment_id, error.status, error=error,
                              values=error.values, errors=error.errors)  # fmt: skip
         except ApiError as gone:
-            return error_response(gone, html=True)
+            return error_response(gone, html=True, heading=NOT_SENT)
         response.headers.update(error.headers)
         return response
-    return error_response(error, html=request.method == "GET" or request.mimetype == FORM)
+    html = request.method == "GET" or request.mimetype == FORM
+    return error_response(error, html=html, heading=NOT_SENT)
 
 
 @bp.get("/comments/<int:comment_id>/report")
