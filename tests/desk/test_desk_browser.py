@@ -18,8 +18,8 @@ from tests.support import ROOT, start_live_site
 from tests.test_journeys import ARTIFACTS, HAMA, run_axe
 
 NAME, PASSWORD = "mira", "a long desk password 42"
-# An account the journeys lock out with wrong passwords (each from its own address).
-LOCKED = "lena"
+# Accounts the journeys lock out with wrong passwords (each run its own, from its own address).
+LOCKED = {True: "lena-js", False: "lena-nojs"}
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def live(tmp_path_factory):
         tmp_path_factory.mktemp("desk"), build_site, COMMENTS_TRUSTED_PROXIES="127.0.0.1",
         COMMENTS_REPORT_LIMIT="off",
     )  # fmt: skip
-    for name in (NAME, LOCKED):
+    for name in (NAME, *LOCKED.values()):
         result = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "comments_api", "editors", "add", name,
              "--role", "moderator", "--password-stdin"],
@@ -144,14 +144,15 @@ def test_wrong_passwords_lock_the_account_for_a_while(browser, live, javascript)
                                   extra_http_headers={"X-Forwarded-For": address})  # fmt: skip
     page = context.new_page()
     try:
+        name = LOCKED[javascript]
         for _ in range(3):
-            sign_in(page, live, LOCKED, "not the password at all")
+            sign_in(page, live, name, "not the password at all")
             expect(
                 page.get_by_text("That name and password do not match an account.")
             ).to_be_visible()
         # From the fourth failure on, each try must wait, even with the right password.
-        sign_in(page, live, LOCKED, "not the password at all")
-        sign_in(page, live, LOCKED, PASSWORD)
+        sign_in(page, live, name, "not the password at all")
+        sign_in(page, live, name, PASSWORD)
         expect(page.get_by_text("Please wait before you try again.")).to_be_visible()
         expect(page).to_have_url(f"{live.url}/desk/sign-in")
     finally:
