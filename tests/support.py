@@ -350,6 +350,16 @@ class LiveSite:
         assert result.returncode == 0, result.stderr
         return result
 
+    def add_editor(self, name: str, password: str, role: str = "moderator") -> None:
+        """Create a desk account with the editors' CLI, as an operator would."""
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "comments_api", "editors", "add", name,
+             "--role", role, "--password-stdin"],
+            input=password + "\n", cwd=ROOT, env={**os.environ, **self.env},
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+
     def stop(self) -> None:
         """Stop serving."""
         self.server.shutdown()

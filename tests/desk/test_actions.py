@@ -5,10 +5,7 @@ comments, readers' reports, rules on commenters, and an admin closing an article
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 
@@ -17,7 +14,7 @@ import requests
 
 from comments_api.store.queries import REPORTED
 from tests.conftest import build_site
-from tests.support import ROOT, start_live_site
+from tests.support import start_live_site
 from tests.test_journeys import HAMA
 
 PASSWORD = "a long desk password 42"
@@ -32,14 +29,8 @@ def live(tmp_path_factory):
         tmp_path_factory.mktemp("desk-actions"), build_site,
         COMMENTS_TRUSTED_PROXIES="127.0.0.1", COMMENTS_REPORT_LIMIT="off",
     )  # fmt: skip
-    for name, role in (("mira", "moderator"), ("ada", "admin")):
-        result = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "comments_api", "editors", "add", name,
-             "--role", role, "--password-stdin"],
-            input=PASSWORD + "\n", cwd=ROOT, env={**os.environ, **site.env},
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert result.returncode == 0, result.stderr
+    site.add_editor("mira", PASSWORD)
+    site.add_editor("ada", PASSWORD, role="admin")
     yield site
     site.stop()
 

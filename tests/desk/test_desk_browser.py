@@ -4,9 +4,6 @@ in, find the held comment and why it is held, approve it, and the static page sh
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import urllib.request
 
@@ -14,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import build_site
-from tests.support import ROOT, start_live_site
+from tests.support import start_live_site
 from tests.test_journeys import ARTIFACTS, HAMA, run_axe
 
 NAME, PASSWORD = "mira", "a long desk password 42"
@@ -30,13 +27,7 @@ def live(tmp_path_factory):
         COMMENTS_REPORT_LIMIT="off",
     )  # fmt: skip
     for name in (NAME, *LOCKED.values()):
-        result = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "comments_api", "editors", "add", name,
-             "--role", "moderator", "--password-stdin"],
-            input=PASSWORD + "\n", cwd=ROOT, env={**os.environ, **site.env},
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert result.returncode == 0, result.stderr
+        site.add_editor(name, PASSWORD)
     yield site
     site.stop()
 
