@@ -17,6 +17,7 @@ from flask import Flask
 from flask.sessions import SessionInterface
 
 from . import extensions
+from .actions.mail_worker import MailWorker
 from .actions.page_worker import PageWorker
 from .bake.section import template_globals, template_loader
 from .cli import comments_cli, editors_cli, update_pages_command
@@ -27,6 +28,7 @@ from .web.desk import bp as desk_bp
 from .web.desk_admin import bp as desk_admin_bp
 from .web.desk_auth import bp as desk_auth_bp
 from .web.desk_edit import bp as desk_edit_bp
+from .web.desk_mail import bp as desk_mail_bp
 from .web.pages import bp as pages_bp
 from .web.reading import bp as reading_bp
 from .web.reports import bp as reports_bp
@@ -78,6 +80,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # The first request of each process starts its worker thread (COMMENTS_PAGE_WORKER=thread),
     # so any WSGI server, forking or not, runs one; the CLI starts none.
     app.before_request(worker.ensure_started)
+    # The sender of the moderators' mail too, when mail is on (thread or inline: never the
+    # request itself; off: update-pages sends it).
+    app.before_request(MailWorker.attach(app).ensure_started)
     errors.register(app)
     origin.init_app(app)
     app.register_blueprint(writing_bp)
@@ -87,6 +92,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(desk_auth_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(desk_edit_bp)
+    app.register_blueprint(desk_mail_bp)
     app.register_blueprint(desk_admin_bp)
     app.cli.add_command(comments_cli)
     app.cli.add_command(editors_cli)

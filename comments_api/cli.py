@@ -23,6 +23,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from .actions import accounts, editor
 from .actions.audit import system_actor
+from .actions.mail_worker import get_mail_worker
 from .core.moderation import DELETED, PENDING, PUBLISHED, SPAM, STATUSES
 from .extensions import get_db, get_page_worker
 from .fields import editor_view
@@ -189,13 +190,17 @@ def password_command(name: str, password_stdin: bool) -> None:
 @with_appcontext
 @click.option("--once", is_flag=True, help="Bring the stale pages up to date, then stop.")
 def update_pages_command(once: bool) -> None:
-    """Run the page-update worker: static pages follow their published comments.
+    """Run the page-update worker: static pages follow their published comments. With mail
+    to moderators on (COMMENTS_SMTP_HOST), it also sends their notices.
 
     Run it where COMMENTS_SITE_DIR lives, with COMMENTS_PAGE_WORKER=off for the service.
     """
     worker = get_page_worker()
+    mailer = get_mail_worker(current_app)
     if once:
         click.echo(f"Updated {worker.run_pending(current_app)} pages.")
+        if mailer.enabled:
+            click.echo(f"Sent {mailer.send_due(current_app)} mails to moderators.")
         return
     if not logging.getLogger().handlers:
         # Its "updated ..." lines are the worker's log (systemd's journal or a file).
@@ -204,8 +209,11 @@ def update_pages_command(once: bool) -> None:
     click.echo(
         f"Updating the pages in {current_app.config['COMMENTS_SITE_DIR']} as comments change."
     )
+    mailer.ensure_started(here=True)
     with contextlib.suppress(KeyboardInterrupt):
         worker.serve(elect=False)
+    mailer.stop()
+    mailer.join(current_app.config["COMMENTS_SMTP_TIMEOUT"] * 2)
 
 
 def _make_app():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import ipaddress
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,10 @@ from sqlalchemy.exc import ArgumentError
 MODERATION_MODES = ("first-time", "all", "none")
 PAGE_WORKER_MODES = ("thread", "inline", "off")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+SMTP_SECURITY = ("starttls", "tls", "none")
+MAIL_DIGESTS = ("off", "hourly", "daily")
+# One address as mail servers take it: something@host, nothing a header could be made of.
+_ADDRESS = re.compile(r"[^@\s<>(),;:\"\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 class ConfigError(ValueError):
@@ -198,3 +203,59 @@ def hook(value: Any) -> Callable[..., Any] | None:
     if not callable(hook):
         raise ValueError(f"{text!r} is not callable")
     return hook
+
+
+def optional_text(value: Any) -> str | None:
+    """Return the text, or None when it is missing or empty (never echoed: it may be a
+    password)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"must be text, got {type(value).__name__}")
+    text = value.strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError("must be one line of text")
+    return text or None
+
+
+def port(value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number = whole(1)(value)
+    if number > 65535:
+        raise ValueError(f"must be a port number from 1 to 65535, got {number!r}")
+    return number
+
+
+def smtp_security(value: Any) -> str:
+    text = as_text(value).lower()
+    if text not in SMTP_SECURITY:
+        raise ValueError(f"must be one of {', '.join(SMTP_SECURITY)}, got {text!r}")
+    return text
+
+
+def mail_digest(value: Any) -> str:
+    text = as_text(value).lower()
+    if text not in MAIL_DIGESTS:
+        raise ValueError(f"must be one of {', '.join(MAIL_DIGESTS)}, got {text!r}")
+    return text
+
+
+def mail_address(value: Any) -> str | None:
+    if value is None or (text := as_text(value)) == "":
+        return None
+    if not _ADDRESS.fullmatch(text):
+        raise ValueError(f"must be one address like desk@example.org, got {text!r}")
+    return text
+
+
+def mail_addresses(value: Any) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    found = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ValueError("must be addresses separated by commas")
+        if item.strip() and not _ADDRESS.fullmatch(item.strip()):
+            raise ValueError(f"has {item.strip()!r}, not an address like desk@example.org")
+        found.append(item.strip())
+    return tuple(dict.fromkeys(a for a in found if a))

@@ -124,6 +124,33 @@ SETTINGS: tuple[Setting, ...] = (
             "readers' reports per client address, `off` to turn off"),
     Setting("COMMENTS_DELETED_DAYS", 30, read.whole(1), "`30`",
             "days a comment deleted on the desk can be restored; then it is purged"),
+    Setting("COMMENTS_SMTP_HOST", None, read.optional_text, "none",
+            "the mail server through which moderators get a notice of each held or reported "
+            "comment (`docs/mail.md`); none: no mail. Needs `COMMENTS_MAIL_FROM` and "
+            "`COMMENTS_MAIL_TO`. Sent after the answer by the service's worker thread, or by "
+            "`comments-api update-pages` where `COMMENTS_PAGE_WORKER=off`"),
+    Setting("COMMENTS_SMTP_PORT", None, read.port, "`587` (`465` with `tls`, `25` with `none`)",
+            "the mail server's port"),
+    Setting("COMMENTS_SMTP_SECURITY", "starttls", read.smtp_security, "`starttls`",
+            "`starttls`: plain connection upgraded with STARTTLS (no mail leaves without it); "
+            "`tls`: TLS from the start; `none`: no encryption, for a relay on this host"),
+    Setting("COMMENTS_SMTP_USER", None, read.optional_text, "none",
+            "the name to log in to the mail server with; none: no login"),
+    Setting("COMMENTS_SMTP_PASSWORD", None, read.optional_text, "none",
+            "the password of `COMMENTS_SMTP_USER` (never logged or printed)"),
+    Setting("COMMENTS_SMTP_TIMEOUT", 10.0, read.seconds, "`10`",
+            "seconds the mail server may take to answer before the try counts as failed and "
+            "waits for the next; posts never wait for mail"),
+    Setting("COMMENTS_MAIL_FROM", None, read.mail_address, "none",
+            "the notices' sender, one address such as `desk@news.example.org`"),
+    Setting("COMMENTS_MAIL_TO", (), read.mail_addresses, "none",
+            "comma-separated addresses of the moderators; each gets the notices in a mail of "
+            "their own"),
+    Setting("COMMENTS_MAIL_DIGEST", "off", read.mail_digest, "`off`",
+            "`off`: one mail per notice, at once; `hourly`, `daily`: one mail per moderator on "
+            "the hour or at midnight UTC, listing every notice since the last"),
+    Setting("COMMENTS_MAIL_LINK_HOURS", 72, read.whole(1), "`72`",
+            "hours the approve and spam links of a notice work"),
 )  # fmt: skip
 NAMES = frozenset(s.name for s in SETTINGS)
 
@@ -162,7 +189,29 @@ def load_config(
             raise ConfigError(f"{setting.name} {error}") from None
     if config["COMMENTS_MANIFEST"] is None:
         config["COMMENTS_MANIFEST"] = config["COMMENTS_SITE_DIR"] / "comments" / "threads.json"
+    _check_mail(config)
     return config
+
+
+# Mail to moderators is on when all three are set; one or two of them is a mistake.
+MAIL_NEEDS = ("COMMENTS_SMTP_HOST", "COMMENTS_MAIL_FROM", "COMMENTS_MAIL_TO")
+SMTP_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+
+
+def _check_mail(config: dict[str, Any]) -> None:
+    given = [name for name in MAIL_NEEDS if config[name]]
+    if given and len(given) < len(MAIL_NEEDS):
+        missing = next(name for name in MAIL_NEEDS if not config[name])
+        raise ConfigError(
+            f"{missing} must be set too: mail to moderators needs "
+            f"{', '.join(MAIL_NEEDS)} (only {', '.join(given)} is set)"
+        )
+    user, password = config["COMMENTS_SMTP_USER"], config["COMMENTS_SMTP_PASSWORD"]
+    if bool(user) != bool(password):
+        missing = "COMMENTS_SMTP_PASSWORD" if user else "COMMENTS_SMTP_USER"
+        raise ConfigError(f"{missing} must be set too: a login needs a name and a password")
+    if config["COMMENTS_SMTP_PORT"] is None:
+        config["COMMENTS_SMTP_PORT"] = SMTP_PORTS[config["COMMENTS_SMTP_SECURITY"]]
 
 
 def read_setting(name: str, environ: Mapping[str, str] | None = None) -> Any:

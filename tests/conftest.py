@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 from pelican import Pelican
 from pelican.settings import read_settings
 
+from comments_api.actions.mail_worker import MailWorker
 from comments_api.actions.page_worker import PageWorker
 from tests.find_browser import find_chromium
 
@@ -18,11 +19,12 @@ CHROMIUM = find_chromium()  # None: Playwright launches its own download, or say
 
 @pytest.fixture(autouse=True)
 def _page_workers_end_with_their_test():
-    """Stop the page-worker threads a test's apps started, so none of them keeps looking at
-    a store that is gone (and logging about it) during later tests. A live site that is used
-    again starts its worker again with its next request."""
+    """Stop the page- and mail-worker threads a test's apps started, so none of them keeps
+    looking at a store that is gone (and logging about it) during later tests. A live site
+    that is used again starts its workers again with its next request."""
     yield
     PageWorker.stop_all()
+    MailWorker.stop_all()
 
 
 def build_site(

@@ -219,6 +219,27 @@ thread_rules = Table(
     Column("changed", UTCDateTime, nullable=False),
 )
 
+# Mail to moderators (migration 7): one notice per moderator, kept until a sender hands it to
+# the mail server (sent) or finds the comment no longer waits for anyone (dropped). next_try:
+# when a sender may take it; taking it moves next_try past the longest its try can last, so a
+# sender that dies mid-way leaves it to the next; a failure moves it further (backoff).
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created", UTCDateTime, nullable=False),
+    Column("event", String(16), nullable=False),
+    Column("comment_id", Integer, nullable=False),
+    Column("recipient", String(254), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_try", UTCDateTime, nullable=False),
+    Column("sent", UTCDateTime, nullable=True),
+    Column("dropped", Integer, nullable=False, server_default="0"),
+    Column("last_error", String(200), nullable=True),
+    Index("ix_mail_outbox_sent_next_try", "sent", "next_try"),
+    Index("ix_mail_outbox_comment", "comment_id"),
+)
+
 
 def body_key(body: str) -> str:
     """Return the stored key of a comment's text (its SHA-256, hex)."""
@@ -361,6 +382,23 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
             actor VARCHAR(80) NOT NULL,
             changed {time} NOT NULL
         )""",
+    ),
+    # 7: mail to moderators: the outbox of notices.
+    (
+        """CREATE TABLE mail_outbox (
+            id {serial},
+            created {time} NOT NULL,
+            event VARCHAR(16) NOT NULL,
+            comment_id INTEGER NOT NULL,
+            recipient VARCHAR(254) NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try {time} NOT NULL,
+            sent {time},
+            dropped INTEGER NOT NULL DEFAULT 0,
+            last_error VARCHAR(200)
+        )""",
+        "CREATE INDEX ix_mail_outbox_sent_next_try ON mail_outbox (sent, next_try)",
+        "CREATE INDEX ix_mail_outbox_comment ON mail_outbox (comment_id)",
     ),
 )
 

@@ -1,5 +1,6 @@
 """A moderator's session in the browser (Debian's chromium), with JavaScript on and off: sign
-in, find the held comment and why it is held, approve it, and the static page shows it."""
+in (and the lockout), find the held comment and why it is held, approve it, and the static page
+shows it; spam in bulk, edit, reply as staff, readers' reports; approve from the mail link."""
 
 from __future__ import annotations
 
@@ -8,23 +9,40 @@ import time
 import urllib.request
 
 import pytest
+from aiosmtpd.controller import Controller
 from playwright.sync_api import Page, expect
 
 from tests.conftest import build_site
-from tests.support import start_live_site
+from tests.desk.test_mail import Inbox
+from tests.support import free_port, start_live_site
 from tests.test_journeys import ARTIFACTS, HAMA, run_axe
 
 NAME, PASSWORD = "mira", "a long desk password 42"
+MODERATOR = "mira@alden.example"
 # Accounts the journeys lock out with wrong passwords (each run its own, from its own address).
 LOCKED = {True: "lena-js", False: "lena-nojs"}
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    # Readers and editors are told apart by the address the proxy (here: the test) names.
+def inbox():
+    """Return the mailbox of the moderators: a real SMTP server on 127.0.0.1."""
+    box = Inbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.port = controller.port
+    yield box
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory, inbox):
+    # Readers and editors are told apart by the address the proxy (here: the test) names;
+    # held comments are mailed to the moderator.
     site = start_live_site(
         tmp_path_factory.mktemp("desk"), build_site, COMMENTS_TRUSTED_PROXIES="127.0.0.1",
-        COMMENTS_REPORT_LIMIT="off",
+        COMMENTS_REPORT_LIMIT="off", COMMENTS_SMTP_HOST="127.0.0.1",
+        COMMENTS_SMTP_PORT=str(inbox.port), COMMENTS_SMTP_SECURITY="none",
+        COMMENTS_MAIL_FROM="desk@alden.example", COMMENTS_MAIL_TO=MODERATOR,
     )  # fmt: skip
     for name in (NAME, *LOCKED.values()):
         site.add_editor(name, PASSWORD)
@@ -251,5 +269,49 @@ def test_a_moderator_spams_in_bulk_edits_replies_as_staff_and_handles_readers_re
         item.get_by_role("button", name="Approve: comment of Local reader").click()
         expect(page.get_by_role("status")).to_contain_text("1 comment approved.")
         assert static_page_shows(live, kept)
+    finally:
+        context.close()
+
+
+def mail_about(inbox, text: str, within: float = 30.0):
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        for received in inbox.messages:
+            if text in received.text:
+                return received
+        time.sleep(0.1)
+    raise AssertionError(f"no mail about {text!r}")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_moderator_approves_from_the_mail_link_and_only_the_button_acts(
+    browser, live, inbox, javascript
+):
+    tag = "js" if javascript else "nojs"
+    email = f"mailed-{tag}@example.org"
+    body = f"Is the ferry still running this winter ({tag})?"
+    held = post_comment(live, body, "Ferry rider", email)
+    received = mail_about(inbox, body)
+    assert received.rcpt_tos == [MODERATOR]
+    assert email not in received.raw.decode("utf-8", "replace")
+    assert "first comment from this email" in received.text
+    if javascript:
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "moderator-mail.txt").write_bytes(received.raw)
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    try:
+        # Opening the link (as a mail scanner would) changes nothing.
+        page.goto(received.links()["approve"])
+        expect(page.get_by_role("heading", level=1)).to_have_text("Approve this comment?")
+        expect(page.locator(".desk-body")).to_contain_text(body)
+        expect(page.locator("body")).not_to_contain_text(email)
+        assert not static_page_shows(live, held, within=2.0)
+        if javascript:
+            assert run_axe(page) == []
+            shoot(page, "desk-mail-link")
+        page.get_by_role("button", name="Approve").click()
+        expect(page.get_by_role("status")).to_have_text("The comment is published.")
+        assert static_page_shows(live, held)
     finally:
         context.close()
