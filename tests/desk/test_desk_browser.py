@@ -315,3 +315,27 @@ def test_a_moderator_approves_from_the_mail_link_and_only_the_button_acts(
         assert static_page_shows(live, held)
     finally:
         context.close()
+
+
+def test_an_admin_closes_an_article_from_the_desk_and_its_page_follows(browser, live):
+    live.add_editor("ada", PASSWORD, role="admin")
+    context = browser.new_context(extra_http_headers={"X-Forwarded-For": "192.0.2.201"})
+    page = context.new_page()
+    try:
+        sign_in(page, live, "ada")
+        page.get_by_role("link", name="Editors").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Editors")
+        assert run_axe(page) == []
+        page.get_by_role("link", name="Articles").click()
+        assert run_axe(page) == []
+        row = page.locator(f"#a-{HAMA}")
+        expect(row).to_contain_text("Open")
+        row.get_by_role("button", name="Close comments on").click()
+        expect(page.get_by_role("status")).to_have_text("Comments on the article are closed.")
+        expect(page.locator(f"#a-{HAMA}")).to_contain_text("Closed (set on the desk)")
+        assert static_page_shows(live, "Comments are closed.")
+        page.locator(f"#a-{HAMA}").get_by_role("button", name="Open comments on").click()
+        expect(page.get_by_role("status")).to_have_text("The article takes comments again.")
+        assert static_page_shows(live, 'id="commentform"')
+    finally:
+        context.close()
