@@ -139,10 +139,11 @@ def create(
     secret = app.config["COMMENTS_SECRET_KEY"]
     with get_db(app).write() as conn:
         moment = now(app)
-        email_rule, address_rule, desk_word = queries.rules_for_post(
-            conn, email_key=email_key, address_hash=address_hash, thread=thread.slug
+        body = submission["body"]
+        checks = queries.post_checks(
+            conn, thread.slug, body, address_hash=address_hash, email_key=email_key
         )
-        _check_open(thread, desk_word, moment, values)
+        _check_open(thread, checks.desk_word, moment, values)
         if submission["parent"] is not None:
             parent = queries.get_comment(conn, submission["parent"])
             if not parent or parent["status"] != PUBLISHED or parent["thread"] != thread.slug:
@@ -152,13 +153,9 @@ def create(
                     errors={"parent": "Reply to a published comment of this article."},
                     values=values,
                 )
-        body = submission["body"]
-        by_client, by_email = queries.same_text(
-            conn, thread.slug, body, address_hash=address_hash, email_key=email_key
-        )
-        if by_client:
+        if checks.same_by_client:
             raise ApiError(409, "Duplicate comment: you have already said that.", values=values)
-        held = "the same text came from this email before" if by_email else None
+        held = "the same text came from this email before" if checks.same_by_email else None
         if flood:
             since = moment - timedelta(seconds=flood)
             latest, by_email = queries.latest_since(
@@ -176,7 +173,7 @@ def create(
             policy(app),
             body=body,
             returning=proven and queries.has_published(conn, email_key),
-            rule=commenter_rule(email_rule, address_rule, proven),
+            rule=commenter_rule(checks.email_rule, checks.address_rule, proven),
             **_screened(submission),
         )
         if held and status == PUBLISHED:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -60,9 +61,17 @@ def _with_body_key(values: dict[str, Any]) -> dict[str, Any]:
 
 
 _INSERT_COMMENT = insert(comments)
+
+
+def _server_default(text: str) -> int | str:
+    # The columns' defaults are numbers (flags) or words (a comment's kind).
+    return int(text) if text.isdigit() else text
+
 # What a new row holds in the columns its maker leaves out (the desk's, mostly).
 _ROW_DEFAULTS = {
-    column.name: int(column.server_default.arg) if column.server_default is not None else None
+    column.name: _server_default(column.server_default.arg)
+    if column.server_default is not None
+    else None
     for column in comments.c
     if column.nullable or column.server_default is not None
 }
@@ -99,7 +108,10 @@ def get_published(conn: Connection, comment_id: int) -> dict[str, Any] | None:
 
 # The per-post checks, built once (each post runs them; building a statement costs more
 # than running it). Each finds its rows through an index, whatever the thread's length.
-_SAME_TEXT = select(
+# The first, always run, is one round trip: whether this client and this email left the same
+# text here, the editors' rules on the email and on the address, and the desk's word on the
+# article (an admin closed or reopened it).
+_POST_CHECKS = select(
     exists().where(
         comments.c.thread == bindparam("thread"),
         comments.c.body_key == bindparam("key"),
@@ -112,6 +124,15 @@ _SAME_TEXT = select(
         comments.c.body == bindparam("body"),
         comments.c.email_key == bindparam("email"),
     ),
+    select(commenter_rules.c.rule)
+    .where(commenter_rules.c.kind == "email", commenter_rules.c.key == bindparam("email"))
+    .scalar_subquery(),
+    select(commenter_rules.c.rule)
+    .where(commenter_rules.c.kind == "address", commenter_rules.c.key == bindparam("address"))
+    .scalar_subquery(),
+    select(thread_rules.c.open)
+    .where(thread_rules.c.thread == bindparam("thread"))
+    .scalar_subquery(),
 )
 _LATEST_FROM = select(
     select(func.max(comments.c.created))
@@ -128,17 +149,33 @@ _HAS_PUBLISHED = (
 )
 
 
-def same_text(
+@dataclass(frozen=True)
+class PostChecks:
+    """What the store says of a new comment before it is stored."""
+
+    # Whether this client, and whether this email, already left this exact text here.
+    same_by_client: bool
+    same_by_email: bool
+    # The editors' rule on the email and on the address: None, hold, trust or block.
+    email_rule: str | None
+    address_rule: str | None
+    # The desk's word on the article: None (as the article says), True open, False closed.
+    desk_word: bool | None
+
+
+def post_checks(
     conn: Connection, thread: str, body: str, *, address_hash: str, email_key: str
-) -> tuple[bool, bool]:
-    """Return whether this client, and whether this email, already left this exact text on
-    this thread."""
-    row = conn.execute(
-        _SAME_TEXT,
+) -> PostChecks:
+    """Return the checks of a new comment on `thread`, in one round trip."""
+    same_client, same_email, email_rule, address_rule, desk_word = conn.execute(
+        _POST_CHECKS,
         {"thread": thread, "key": body_key(body), "body": body,
          "address": address_hash, "email": email_key},
     ).one()  # fmt: skip
-    return bool(row[0]), bool(row[1])
+    return PostChecks(
+        bool(same_client), bool(same_email), email_rule, address_rule,
+        None if desk_word is None else bool(desk_word),
+    )  # fmt: skip
 
 
 def latest_since(
@@ -506,31 +543,6 @@ def resolve_reports(conn: Connection, comment_id: int) -> int:
 
 # Editors' rules on commenters and articles ---------------------------------------------------
 
-# Which rule applies to a post: the one on its email, the one on its address, and whether
-# an admin closed (0) or reopened (1) the article; one round trip for the three.
-_RULES_FOR_POST = select(
-    select(commenter_rules.c.rule)
-    .where(commenter_rules.c.kind == "email", commenter_rules.c.key == bindparam("email"))
-    .scalar_subquery(),
-    select(commenter_rules.c.rule)
-    .where(commenter_rules.c.kind == "address", commenter_rules.c.key == bindparam("address"))
-    .scalar_subquery(),
-    select(thread_rules.c.open)
-    .where(thread_rules.c.thread == bindparam("thread"))
-    .scalar_subquery(),
-)
-
-
-def rules_for_post(
-    conn: Connection, *, email_key: str, address_hash: str, thread: str
-) -> tuple[str | None, str | None, bool | None]:
-    """Return the rule on this email, the rule on this address (each None, hold, trust or
-    block) and the desk's word on the article (None: as the article says; True or False)."""
-    by_email, by_address, thread_open = conn.execute(
-        _RULES_FOR_POST, {"email": email_key, "address": address_hash, "thread": thread}
-    ).one()
-    return by_email, by_address, None if thread_open is None else bool(thread_open)
-
 
 def set_commenter_rule(
     conn: Connection, kind: str, key: str, rule: str | None, actor: str, moment: datetime
@@ -694,3 +706,55 @@ def log_entries(
     if comment_id is not None:
         query = query.where(audit_log.c.comment_id == comment_id)
     return [_as_dict(row) for row in conn.execute(query)]
+
+
+# Imports and exports ---------------------------------------------------------------------------
+
+# Ids per statement when looking rows up by a list (well under every backend's parameter limit).
+_CHUNK = 500
+
+
+def _chunks(values: list) -> Iterator[list]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def imported_ids(
+    conn: Connection, source: str, source_ids: Iterable[str]
+) -> dict[str, tuple[int, str]]:
+    """Return (our id, thread) of each of these comments of `source` already imported."""
+    found: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(sorted(set(source_ids))):
+        query = select(comments.c.source_id, comments.c.id, comments.c.thread).where(
+            comments.c.source == source, comments.c.source_id.in_(chunk)
+        )
+        found.update({row.source_id: (row.id, row.thread) for row in conn.execute(query)})
+    return found
+
+
+def comments_by_ids(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Return the stored comments with these ids, by id."""
+    found: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        query = select(comments).where(comments.c.id.in_(chunk))
+        found.update({row.id: _as_dict(row) for row in conn.execute(query)})
+    return found
+
+
+def count_comments(conn: Connection) -> int:
+    """Return how many comments the store holds, whatever their status."""
+    return conn.scalar(select(func.count()).select_from(comments)) or 0
+
+
+def advance_comment_ids(conn: Connection) -> None:
+    """Make the next new comment's id follow the highest stored one, after rows were inserted
+    with their own ids (SQLite's AUTOINCREMENT follows by itself; PostgreSQL's sequence not)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            select(
+                func.setval(
+                    func.pg_get_serial_sequence(comments.name, "id"),
+                    select(func.coalesce(func.max(comments.c.id), 1)).scalar_subquery(),
+                )
+            )
+        )
