@@ -1,5 +1,5 @@
 """Editors' commands: flask --app comments_api comments
-list|approve|spam|unapprove|delete|restore|purge,
+list|approve|spam|unapprove|delete|restore|purge|export|import|import-isso,
 and the desk's accounts: flask --app comments_api editors add|list|remove|password.
 
 Also the console script `comments-api`, which makes the app itself from the COMMENTS_*
@@ -15,18 +15,20 @@ import json
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from .actions import accounts, editor
+from .actions import accounts, editor, exporting
 from .actions.audit import system_actor
 from .actions.mail_worker import get_mail_worker
 from .core.moderation import DELETED, PENDING, PUBLISHED, SPAM, STATUSES
 from .extensions import get_db, get_page_worker
 from .fields import editor_view
+from .importers import isso
 from .settings import help_text
 from .store import queries
 
@@ -106,6 +108,65 @@ def restore_command(ids: tuple[int, ...]) -> None:
 def purge_command() -> None:
     """Remove for good the comments deleted more than COMMENTS_DELETED_DAYS ago."""
     click.echo(f"Purged {editor.purge_deleted(current_app)} deleted comments.")
+
+
+def _print_report(report) -> None:
+    for line in report.lines():
+        click.echo(line)
+
+
+def _refuse(message: str) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+_file = click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+_dry_run = click.option("--dry-run", is_flag=True, help="Check and report; store nothing.")
+
+
+@comments_cli.command("export")
+@_file
+def export_command(path: Path) -> None:
+    """Write every stored comment, every field, to a JSON file (docs/export.md)."""
+    click.echo(
+        f"Warning: {path} holds every commenter's email address. Keep it private; it is "
+        "written readable by you only.",
+        err=True,
+    )
+    try:
+        count = exporting.write_export(current_app, path)
+    except OSError as error:
+        _refuse(f"cannot write {path}: {error.strerror or error}")
+    click.echo(f"Exported {count} comments to {path}.")
+
+
+@comments_cli.command("import")
+@_file
+@_dry_run
+def import_command(path: Path, dry_run: bool) -> None:
+    """Read a file of `comments export` back, every field and id kept."""
+    try:
+        report = exporting.import_export(current_app, path.read_bytes(), dry_run=dry_run)
+    except OSError as error:
+        _refuse(f"cannot read {path}: {error.strerror or error}")
+    except exporting.ImportRefused as error:
+        _refuse(f"{path}: {error}")
+    _print_report(report)
+
+
+@comments_cli.command("import-isso")
+@_file
+@click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A JSON object of Isso page address to slug, for moved pages.")  # fmt: skip
+@_dry_run
+def import_isso_command(path: Path, map_path: Path | None, dry_run: bool) -> None:
+    """Import the comments of an Isso database (read-only); threads matched by address."""
+    try:
+        mapping = isso.read_map(map_path) if map_path else {}
+        report = isso.import_isso(current_app, path, mapping, dry_run=dry_run)
+    except isso.IssoError as error:
+        _refuse(str(error))
+    _print_report(report)
 
 
 editors_cli = AppGroup("editors", help="Manage the editors' accounts of the desk (/desk/).")

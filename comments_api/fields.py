@@ -93,6 +93,8 @@ FIELDS: tuple[Field, ...] = (
           schema={"type": "string", "format": "date-time"}),
     Field("avatar", "Avatar", "stored", public=True, show=AVATAR_PATH.format,
           description="Path of the avatar image.", schema={"type": "string"}),
+    Field("kind", "Kind", "stored", editors=True,
+          description="comment, pingback or trackback.", schema={"type": "string"}),
     Field("held_reason", "Held because", "stored", editors=True,
           description="Why the moderation rules held it.", schema={"type": ["string", "null"]}),
     Field("staff", "Staff", "stored", public=True, editors=True, show=bool,

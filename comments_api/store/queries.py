@@ -67,6 +67,7 @@ def _server_default(text: str) -> int | str:
     # The columns' defaults are numbers (flags) or words (a comment's kind).
     return int(text) if text.isdigit() else text
 
+
 # What a new row holds in the columns its maker leaves out (the desk's, mostly).
 _ROW_DEFAULTS = {
     column.name: _server_default(column.server_default.arg)

@@ -93,6 +93,12 @@ comments = Table(
     Column("featured", Integer, nullable=False, server_default="0"),
     Column("editor_note", Text, nullable=True),
     Column("edited_by", String(64), nullable=True),
+    # Imported comments (migration 8): which importer made the row (None: posted here) and
+    # the source's own id, unique together so a second import of a file adds nothing; and
+    # what it was (comment, pingback or trackback).
+    Column("source", String(16), nullable=True),
+    Column("source_id", String(64), nullable=True),
+    Column("kind", String(16), nullable=False, server_default="comment"),
     Index("ix_comments_thread_status_id", "thread", "status", "id"),
     Index("ix_comments_email_key_status", "email_key", "status"),
     Index("ix_comments_email_key_created", "email_key", "created"),
@@ -100,6 +106,7 @@ comments = Table(
     Index("ix_comments_parent", "parent"),
     Index("ix_comments_thread_body_key", "thread", "body_key"),
     Index("ix_comments_status_deleted", "status", "deleted"),
+    Index("ix_comments_source_id", "source", "source_id", unique=True),
     # Ids are never reused: an edit token for a deleted comment must not fit a new one.
     sqlite_autoincrement=True,
 )
@@ -399,6 +406,13 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
         )""",
         "CREATE INDEX ix_mail_outbox_sent_next_try ON mail_outbox (sent, next_try)",
         "CREATE INDEX ix_mail_outbox_comment ON mail_outbox (comment_id)",
+    ),
+    # 8: imported comments: their source and its id (unique together), and their kind.
+    (
+        "ALTER TABLE comments ADD COLUMN source VARCHAR(16)",
+        "ALTER TABLE comments ADD COLUMN source_id VARCHAR(64)",
+        "ALTER TABLE comments ADD COLUMN kind VARCHAR(16) NOT NULL DEFAULT 'comment'",
+        "CREATE UNIQUE INDEX ix_comments_source_id ON comments (source, source_id)",
     ),
 )
 

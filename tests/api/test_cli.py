@@ -11,7 +11,7 @@ from tests.support import EMAIL, SECRET, THREAD, comment, run_flask
 
 EDITOR_KEYS = [
     "id", "thread", "parent", "status", "author", "email", "url", "created", "body", "body_html",
-    "held_reason", "staff", "featured", "editor_note", "edited_by", "deleted",
+    "kind", "held_reason", "staff", "featured", "editor_note", "edited_by", "deleted",
 ]  # fmt: skip
 
 

@@ -1,0 +1,321 @@
+"""Importing comments from another system: what every importer hands over (an ImportedComment)
+is checked like a posted comment and stored in one writing transaction, or not at all.
+
+An imported comment is never trusted more than a posted one: its fields are cleaned and
+limited by validate_comment, its body rendered by the same sanitiser, and its client address
+kept only as a keyed hash. Each row remembers its source and the source's id, so importing a
+file again adds nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask
+
+from ..core.imported import KINDS, SOURCES, ImportedComment
+from ..core.keys import address_hash, avatar_hash
+from ..core.moderation import DELETED, PENDING, PUBLISHED, SPAM
+from ..core.rendering import render_body
+from ..core.validation import clean_text, validate_comment
+from ..extensions import get_db, get_manifest, now
+from ..fields import LABELS
+from ..store import queries
+from .publishing import published_changed, record
+
+log = logging.getLogger(__name__)
+IMPORT_STATUSES = (PUBLISHED, PENDING, SPAM, DELETED)
+# Stands in for a missing email while the other fields are checked: old exports often lack one.
+_NO_EMAIL = "nobody@example.org"
+# What the keyed address hash is made of when the source kept no address: no client has it.
+_NO_ADDRESS = "imported"
+SOURCE_ID_LIMIT = 64
+
+Key = tuple[str, str]
+
+
+class DryRunDone(Exception):
+    """Raised inside the writing transaction of a dry run, so everything rolls back."""
+
+
+@dataclass
+class ImportReport:
+    """What an import stored (or, in a dry run, would store), and what it left out and why."""
+
+    dry_run: bool = False
+    statuses: dict[str, int] = field(default_factory=lambda: dict.fromkeys(IMPORT_STATUSES, 0))
+    kinds: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    # Comments stored by an earlier import of the same source (skipped silently).
+    already_there: int = 0
+    # Threads that got comments, sorted.
+    threads: list[str] = field(default_factory=list)
+    # One short line per comment (or thread) left out, naming the source's id.
+    skipped: list[str] = field(default_factory=list)
+    # Comments stored with a change (a reply moved to the top level), and facts about the file.
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        """Return how many comments were stored."""
+        return sum(self.statuses.values())
+
+    def count(self, row: Mapping[str, Any]) -> None:
+        """Count one stored row."""
+        self.statuses[row["status"]] += 1
+        self.kinds[row["kind"]] += 1
+
+    def lines(self) -> list[str]:
+        """Return the report as readable lines: the counts, the notes, then the skipped."""
+        verb = "Would import" if self.dry_run else "Imported"
+        lines = [f"{verb} {self.imported} comments" + (" (dry run: nothing stored)."
+                                                       if self.dry_run else ".")]  # fmt: skip
+        lines.append("  statuses: " + ", ".join(f"{k} {n}" for k, n in self.statuses.items()))
+        lines.append("  kinds: " + ", ".join(f"{k} {n}" for k, n in self.kinds.items()))
+        lines.append(f"  already there (imported before): {self.already_there}")
+        lines.append(f"  threads touched: {len(self.threads)}" +
+                     (f" ({', '.join(self.threads)})" if self.threads else ""))  # fmt: skip
+        lines.append(f"  skipped: {len(self.skipped)}")
+        if self.notes:
+            lines.append("Notes:")
+            lines.extend(f"  {note}" for note in self.notes)
+        if self.skipped:
+            lines.append("Skipped:")
+            lines.extend(f"  {line}" for line in self.skipped)
+        return lines
+
+
+@dataclass
+class _Checked:
+    """One comment that passed the checks: its row (without parent) and its parent's key."""
+
+    key: Key
+    values: dict[str, Any]
+    parent: Key | None
+
+
+def _label(key: Key) -> str:
+    return f"{key[0]} {key[1]}"
+
+
+def _aware(moment: object) -> bool:
+    return isinstance(moment, datetime) and moment.utcoffset() is not None
+
+
+def _problem(comment: ImportedComment) -> str | None:
+    if comment.source not in SOURCES:
+        return f"unknown source {comment.source!r}"
+    if comment.status not in IMPORT_STATUSES:
+        return f"unknown status {comment.status!r}"
+    if comment.kind not in KINDS:
+        return f"unknown kind {comment.kind!r}"
+    if not _aware(comment.created):
+        return "no creation time with a time zone"
+    if comment.modified is not None and not _aware(comment.modified):
+        return "a modification time without a time zone"
+    return None
+
+
+def _row(comment: ImportedComment, secret: str, moment: datetime) -> tuple[dict | None, str]:
+    """Return the row a comment is stored as, or None and why it cannot be."""
+    if problem := _problem(comment):
+        return None, problem
+    email = clean_text(comment.email or "")
+    submission, errors = validate_comment(
+        {"thread": comment.thread, "parent": None, "author": comment.author,
+         "email": email or _NO_EMAIL, "url": comment.url or "", "body": comment.body}
+    )  # fmt: skip
+    if errors:
+        return None, "; ".join(f"{LABELS[name]}: {message}" for name, message in errors.items())
+    email = submission["email"] if email else ""
+    email_key = email.lower()
+    address = (comment.address or "").strip()
+    status = comment.status
+    values = {
+        **{name: submission[name] for name in ("thread", "author", "url", "body")},
+        "status": status,
+        "email": email,
+        "email_key": email_key,
+        "body_html": render_body(submission["body"]),
+        "created": comment.created.astimezone(UTC),
+        "modified": comment.modified.astimezone(UTC) if comment.modified else None,
+        "address_hash": address_hash(secret, address or _NO_ADDRESS),
+        "avatar": avatar_hash(secret, email_key),
+        "held_reason": None if status == PUBLISHED else f"imported from {comment.source}",
+        "source": comment.source,
+        "source_id": comment.source_id,
+        "kind": comment.kind,
+    }
+    if status == DELETED:
+        # As the desk deletes: restorable (to the queue) until purged.
+        values.update(deleted=moment, restore_status=PENDING)
+    return values, ""
+
+
+def _check_all(
+    comments: Iterable[ImportedComment], secret: str, moment: datetime, report: ImportReport
+) -> dict[Key, _Checked]:
+    checked: dict[Key, _Checked] = {}
+    seen: set[Key] = set()
+    for comment in comments:
+        source_id = str(comment.source_id or "").strip()
+        key = (comment.source, source_id)
+        if not source_id or len(source_id) > SOURCE_ID_LIMIT:
+            report.skipped.append(f"{comment.source} {source_id[:20]!r}: no usable id")
+            continue
+        if key in seen:
+            report.skipped.append(f"{_label(key)}: this id is in the file twice; the first kept")
+            continue
+        seen.add(key)
+        values, problem = _row(comment, secret, moment)
+        if values is None:
+            report.skipped.append(f"{_label(key)}: {problem}")
+            continue
+        parent = str(comment.parent_id).strip() if comment.parent_id is not None else ""
+        checked[key] = _Checked(key, values, (comment.source, parent) if parent else None)
+    return checked
+
+
+def _resolve_parents(
+    new: dict[Key, _Checked], known: dict[Key, tuple[int, str]], report: ImportReport
+) -> tuple[dict[Key, Key | None], dict[Key, int]]:
+    """Return each new comment's parent among the new ones, and its stored parent's id for
+    replies to comments imported before; a parent found nowhere makes a top-level comment."""
+    parents: dict[Key, Key | None] = {}
+    stored: dict[Key, int] = {}
+    for key, item in new.items():
+        parents[key] = None
+        if item.parent is None:
+            continue
+        thread = item.values["thread"]
+        if item.parent in new:
+            found_thread = new[item.parent].values["thread"]
+        elif item.parent in known:
+            found_thread = known[item.parent][1]
+        else:
+            report.notes.append(
+                f"{_label(key)}: its parent {item.parent[1]} is not in the file (or was skipped);"
+                " imported as a top-level comment"
+            )
+            continue
+        if found_thread != thread:
+            report.notes.append(
+                f"{_label(key)}: its parent {item.parent[1]} is on another article;"
+                " imported as a top-level comment"
+            )
+        elif item.parent in new:
+            parents[key] = item.parent
+        else:
+            stored[key] = known[item.parent][0]
+    return parents, stored
+
+
+def _depths(parents: dict[Key, Key | None], report: ImportReport) -> dict[Key, int]:
+    """Return each new comment's depth among the new ones, breaking every loop of parents
+    at its member that comes first in the file."""
+    order = {key: index for index, key in enumerate(parents)}
+    depth: dict[Key, int] = {}
+    for start in parents:
+        while start not in depth:
+            path: list[Key] = []
+            on_path: set[Key] = set()
+            key: Key | None = start
+            while key is not None and key not in depth and key not in on_path:
+                path.append(key)
+                on_path.add(key)
+                key = parents[key]
+            if key is not None and key in on_path:
+                loop = path[path.index(key) :]
+                first = min(loop, key=order.__getitem__)
+                turn = loop.index(first)
+                loop = loop[turn:] + loop[:turn]
+                parents[first] = None
+                chain = " → ".join(k[1] for k in [*loop, first])
+                report.notes.append(
+                    f"{_label(first)}: its parents loop ({chain}); imported as a top-level comment"
+                )
+                continue
+            level = -1 if key is None else depth[key]
+            for node in reversed(path):
+                level += 1
+                depth[node] = level
+    return depth
+
+
+def _known(conn: Any, keys: Iterable[Key]) -> dict[Key, tuple[int, str]]:
+    by_source: dict[str, set[str]] = {}
+    for source, source_id in keys:
+        by_source.setdefault(source, set()).add(source_id)
+    known: dict[Key, tuple[int, str]] = {}
+    for source, ids in by_source.items():
+        for source_id, found in queries.imported_ids(conn, source, ids).items():
+            known[(source, source_id)] = found
+    return known
+
+
+def _store(
+    conn: Any, checked: dict[Key, _Checked], report: ImportReport, built: Mapping[str, Any]
+) -> list[str]:
+    """Insert the new comments, parents first; return the built threads now showing more."""
+    wanted = set(checked) | {c.parent for c in checked.values() if c.parent is not None}
+    known = _known(conn, wanted)
+    new = {key: item for key, item in checked.items() if key not in known}
+    report.already_there = len(checked) - len(new)
+    parents, stored_parents = _resolve_parents(new, known, report)
+    depth = _depths(parents, report)
+    order = {key: index for index, key in enumerate(new)}
+    ids: dict[Key, int] = {}
+    touched: dict[str, int] = {}
+    published: set[str] = set()
+    for key in sorted(new, key=lambda k: (depth[k], order[k])):
+        parent = parents[key]
+        row = queries.new_row(
+            {**new[key].values, "parent": ids[parent] if parent else stored_parents.get(key)}
+        )
+        ids[key] = queries.insert_comment(conn, row)
+        report.count(row)
+        touched[row["thread"]] = touched.get(row["thread"], 0) + 1
+        if row["status"] == PUBLISHED:
+            published.add(row["thread"])
+    report.threads = sorted(touched)
+    for thread in report.threads:
+        if thread not in built:
+            report.notes.append(
+                f"thread {thread}: no such article yet; {touched[thread]} comments stored,"
+                " shown once an article with this slug is built"
+            )
+    # Articles not built yet get their comments from their first build.
+    stale = sorted(published & set(built))
+    if stale:
+        record(conn, stale)
+    return stale
+
+
+def import_comments(
+    app: Flask, comments: Iterable[ImportedComment], *, dry_run: bool = False
+) -> ImportReport:
+    """Check and store imported comments in one writing transaction; return the report.
+
+    A dry run does the same work in a transaction that is rolled back, so its report is the
+    real run's. Comments a previous import stored (same source and id) are counted, not added.
+    """
+    report = ImportReport(dry_run=dry_run)
+    moment = now(app)
+    checked = _check_all(comments, app.config["COMMENTS_SECRET_KEY"], moment, report)
+    built = get_manifest(app, required=False).threads
+    try:
+        with get_db(app).write() as conn:
+            stale = _store(conn, checked, report, built)
+            if dry_run:
+                raise DryRunDone
+    except DryRunDone:
+        return report
+    log.info(
+        "comments: imported %s comments (%s already there, %s skipped)",
+        report.imported, report.already_there, len(report.skipped),
+    )  # fmt: skip
+    published_changed(app, stale)
+    return report

@@ -1,0 +1,24 @@
+"""Which of our articles a source's page address is: paths compared without the leading slash
+and the site's own path prefix, so /news/world/a.html and world/a.html are the same page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import unquote, urlsplit
+
+from ..bake.manifest import Thread
+
+
+def page_path(address: str, site_url: str | None = None) -> str:
+    """Return the page part of an address: no scheme, host, query, leading slash or prefix."""
+    path = unquote(urlsplit(address.strip()).path).lstrip("/")
+    prefix = unquote(urlsplit(site_url or "").path).strip("/")
+    if prefix and (path == prefix or path.startswith(prefix + "/")):
+        path = path[len(prefix) :].lstrip("/")
+    # A folder's address is its index page.
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def threads_by_path(threads: Mapping[str, Thread], site_url: str | None) -> dict[str, str]:
+    """Return {page path: thread slug} of the build's articles."""
+    return {page_path(thread.url, site_url): slug for slug, thread in threads.items()}
