@@ -1,5 +1,5 @@
 """Editors' commands: flask --app comments_api comments
-list|approve|spam|unapprove|delete|restore|purge|export|import|import-isso,
+list|approve|spam|unapprove|delete|restore|purge|export|import|import-isso|import-disqus,
 and the desk's accounts: flask --app comments_api editors add|list|remove|password.
 
 Also the console script `comments-api`, which makes the app itself from the COMMENTS_*
@@ -28,7 +28,8 @@ from .actions.mail_worker import get_mail_worker
 from .core.moderation import DELETED, PENDING, PUBLISHED, SPAM, STATUSES
 from .extensions import get_db, get_page_worker
 from .fields import editor_view
-from .importers import isso
+from .importers import disqus, isso
+from .importers.uris import ImportFileError, read_map
 from .settings import help_text
 from .store import queries
 
@@ -162,9 +163,24 @@ def import_command(path: Path, dry_run: bool) -> None:
 def import_isso_command(path: Path, map_path: Path | None, dry_run: bool) -> None:
     """Import the comments of an Isso database (read-only); threads matched by address."""
     try:
-        mapping = isso.read_map(map_path) if map_path else {}
+        mapping = read_map(map_path) if map_path else {}
         report = isso.import_isso(current_app, path, mapping, dry_run=dry_run)
-    except isso.IssoError as error:
+    except ImportFileError as error:
+        _refuse(str(error))
+    _print_report(report)
+
+
+@comments_cli.command("import-disqus")
+@_file
+@click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A JSON object of Disqus page address or identifier to slug.")  # fmt: skip
+@_dry_run
+def import_disqus_command(path: Path, map_path: Path | None, dry_run: bool) -> None:
+    """Import the comments of a Disqus XML export; threads matched by address or identifier."""
+    try:
+        mapping = read_map(map_path) if map_path else {}
+        report = disqus.import_disqus(current_app, path, mapping, dry_run=dry_run)
+    except ImportFileError as error:
         _refuse(str(error))
     _print_report(report)
 

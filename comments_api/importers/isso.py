@@ -9,7 +9,6 @@ imported as a deleted comment, so its replies keep their place in the tree.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from ..actions.importing import ImportReport, import_comments
 from ..core.imported import ImportedComment
 from ..core.moderation import DELETED, PENDING, PUBLISHED
 from ..extensions import get_manifest, site_url
-from .uris import page_path, threads_by_path
+from .uris import ImportFileError, page_path, threads_by_path
 
 SOURCE = "isso"
 # Isso's comment modes.
@@ -38,8 +37,8 @@ ANONYMOUS = "Anonymous"
 DELETED_TEXT = "This comment was deleted."
 
 
-class IssoError(ValueError):
-    """The file is not an Isso database, or the map of addresses is not usable."""
+class IssoError(ImportFileError):
+    """The file is not an Isso database."""
 
 
 @dataclass
@@ -78,23 +77,6 @@ def read_isso(path: Path) -> IssoFile:
     finally:
         conn.close()
     return found
-
-
-def read_map(path: Path) -> dict[str, str]:
-    """Read a map of Isso page addresses to article slugs (a JSON object).
-
-    Raises:
-        IssoError: when the file is not a JSON object of texts.
-    """
-    try:
-        mapping = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise IssoError(f"the map {path} cannot be read: {error}") from None
-    if not isinstance(mapping, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
-    ):
-        raise IssoError(f"the map {path} is not a JSON object of address to slug")
-    return mapping
 
 
 def _moment(value: object) -> datetime | None:
