@@ -1,5 +1,5 @@
 """Editors' commands: flask --app comments_api comments
-list|approve|spam|unapprove|delete|restore|purge|export|import|import-isso|import-disqus,
+list|approve|spam|unapprove|delete|restore|purge|export|import|import-isso|import-disqus|import-wxr,
 and the desk's accounts: flask --app comments_api editors add|list|remove|password.
 
 Also the console script `comments-api`, which makes the app itself from the COMMENTS_*
@@ -28,7 +28,7 @@ from .actions.mail_worker import get_mail_worker
 from .core.moderation import DELETED, PENDING, PUBLISHED, SPAM, STATUSES
 from .extensions import get_db, get_page_worker
 from .fields import editor_view
-from .importers import disqus, isso
+from .importers import disqus, isso, wxr_files
 from .importers.uris import ImportFileError, read_map
 from .settings import help_text
 from .store import queries
@@ -182,6 +182,24 @@ def import_disqus_command(path: Path, map_path: Path | None, dry_run: bool) -> N
         report = disqus.import_disqus(current_app, path, mapping, dry_run=dry_run)
     except ImportFileError as error:
         _refuse(str(error))
+    _print_report(report)
+
+
+@comments_cli.command("import-wxr")
+@_file
+@click.option("--content", "content", default="content", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The content folder the posts and pages are written to.")  # fmt: skip
+@_dry_run
+def import_wxr_command(path: Path, content: Path, dry_run: bool) -> None:
+    """Import a WordPress export (WXR): posts and pages as Markdown, then their comments."""
+    try:
+        files, report = wxr_files.import_wxr(current_app, path, content, dry_run=dry_run)
+    except ImportFileError as error:
+        _refuse(str(error))
+    except OSError as error:
+        _refuse(f"cannot write under {content}: {error.strerror or error}")
+    _print_report(files)
     _print_report(report)
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 SOURCES = ("wordpress", "disqus", "isso", "json")
 # What a source's comment was: a reader's comment, or a pingback/trackback from another site.
 KINDS = ("comment", "pingback", "trackback")
+BODY_FORMATS = ("markdown", "html")
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,8 @@ class ImportedComment:
     source_id: the source's own id of the comment (unique within the source).
     thread: our thread (article slug) it belongs to.
     parent_id: the source id of the comment it replies to, or None.
-    body: the text as the source keeps it (HTML for WordPress and Disqus, Markdown for Isso).
+    body: the text as the source keeps it, in `body_format`: "markdown" (Isso, our JSON) or
+        "html" (WordPress, Disqus), which is stored as the Markdown it says.
     status: ours: published, pending, spam or deleted.
     created: an aware datetime (UTC).
     address: the client's IP address if the source kept one (stored only as a keyed hash).
@@ -39,3 +41,4 @@ class ImportedComment:
     kind: str = "comment"
     address: str | None = None
     modified: datetime | None = None
+    body_format: str = "markdown"

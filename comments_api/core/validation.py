@@ -70,6 +70,10 @@ def _strip_edges(text: str) -> str:
     return text[start:end]
 
 
+# Every ASCII control character but the tab and the line feed (which are handled apart).
+_ASCII_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """Return `value` normalised (NFC), without control or invisible format characters, trimmed.
 
@@ -78,6 +82,12 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     text = unicodedata.normalize("NFC", value)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+    if text.isascii():
+        # The same rule without a look at each character: ASCII has control characters
+        # (category Cc) only, and no format ones.
+        if not multiline:
+            text = text.replace("\n", " ").replace("\t", " ")
+        return _finish(_ASCII_CONTROLS.sub("", text), multiline)
     kept = []
     for char in text:
         category = unicodedata.category(char)
@@ -87,7 +97,10 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
             continue
         else:
             kept.append(char)
-    text = "".join(kept)
+    return _finish("".join(kept), multiline)
+
+
+def _finish(text: str, multiline: bool) -> str:
     if not multiline:
         text = " ".join(text.split())
     else:

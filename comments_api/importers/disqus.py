@@ -6,7 +6,7 @@ their page address (importers/uris.py), by their identifier when it is one of ou
 a map an editor writes (address or identifier to slug) for pages that moved. A post's status:
 spam when Disqus flagged it, deleted when it was deleted, pending when it was never approved,
 published otherwise. Disqus keeps the comment as HTML: it is stored as Markdown
-(importers/html.py) and goes through our sanitiser as any imported comment does.
+(core/html_markdown.py) and goes through our sanitiser as any imported comment does.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from ..actions.importing import ImportReport, import_comments
 from ..core.imported import ImportedComment
 from ..core.moderation import DELETED, PENDING, PUBLISHED, SPAM
 from ..extensions import get_manifest, site_url
-from .html import html_to_markdown
 from .uris import ImportFileError, page_path, threads_by_path
 
 SOURCE = "disqus"
@@ -169,7 +168,8 @@ def to_imported(
                 author=post["name"] or ANONYMOUS,
                 email=post["email"] or "",
                 url=post["link"] or "",
-                body=html_to_markdown(post["message"] or ""),
+                body=post["message"] or "",
+                body_format="html",
                 created=created,
                 status=_status(post),
                 address=post["ip"] or None,

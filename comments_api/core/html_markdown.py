@@ -1,4 +1,4 @@
-"""A comment kept as HTML by its source (Disqus, WordPress), as the Markdown we store.
+"""A comment its source kept as HTML (Disqus, WordPress), as the Markdown we store.
 
 Our comments are Markdown, rendered and sanitised by core/rendering.py, so an imported
 comment is shown, edited on the desk and exported like a posted one; raw HTML in Markdown
