@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from comments_api.core.validation import (
     LIMITS,
@@ -397,3 +401,26 @@ def test_parent_zero_posts_a_top_level_comment(client):
     answer = client.post("/api/comments", json=comment(parent="0"))
     assert answer.status_code == 201
     assert answer.get_json()["parent"] is None
+
+
+def _cleaned_char_by_char(value: str, multiline: bool) -> str:
+    # The rule clean_text states, applied one character at a time.
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if char in "\n\t":
+            kept.append(char if multiline else " ")
+        elif category == "Cc" or (category == "Cf" and char not in "\u200c\u200d"):
+            continue
+        else:
+            kept.append(char)
+    text = "".join(kept)
+    if not multiline:
+        return " ".join(text.split()).strip()
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60), st.booleans())
+def test_ascii_text_is_cleaned_as_the_per_character_rule_says(value, multiline):
+    assert clean_text(value, multiline=multiline) == _cleaned_char_by_char(value, multiline)
