@@ -25,7 +25,7 @@ PLUGIN_PATHS = ["plugins"]
 # check_also goes by its installed name: the editable install `make` does is not among the
 # namespace plugins Pelican lists, so a plain "check_also" would load plugins/check_also a
 # second time, as another module. comments and sitemap are this site's own, in plugins/.
-PLUGINS = ["pelican.plugins.check_also", "comments", "sitemap"]
+PLUGINS = ["pelican.plugins.check_also", "comments", "sitemap", "redirects"]
 
 # Drafts and articles dated in the future are never written to the output folder.
 WITH_FUTURE_DATES = False

@@ -399,6 +399,16 @@ def test_the_desk_is_proxied_to_the_service_and_never_cached(stack):
     assert refused.status in (400, 403) and refused.header("Cache-Control") == "no-store"
 
 
+def test_moved_addresses_answer_301_through_nginx(stack):
+    # content/extra/redirects.json: the sample site's old WordPress addresses.
+    for old in ("/2024/12/05/rebels-capture-hama/", "/?p=101"):
+        moved = request(stack.url, path=old)
+        assert moved.status == 301, old
+        assert moved.header("Location").endswith("/rebels-capture-hama.html")
+    assert request(stack.url, path="/?p=999").status == 200  # the front page, as before
+    assert request(stack.url, path="/rebels-capture-hama.html").status == 200
+
+
 def test_the_client_is_the_address_nginx_saw(stack):
     # nginx replaces X-Forwarded-For with the address it saw, and the service believes it
     # from nginx (COMMENTS_TRUSTED_PROXIES=127.0.0.1): a reader cannot pass for another.
