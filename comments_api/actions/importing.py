@@ -12,11 +12,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import pickle
+import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import repeat
+from itertools import islice, repeat
 from typing import Any
 
 from flask import Flask
@@ -39,7 +42,8 @@ _NO_EMAIL = "nobody@example.org"
 # What the keyed address hash is made of when the source kept no address: no client has it.
 _NO_ADDRESS = "imported"
 SOURCE_ID_LIMIT = 64
-# Imports this large check their comments on several cores (at most MAX_WORKERS), in chunks.
+# Comments are checked this many at a time; from the first full chunk on, on several cores
+# (at most MAX_WORKERS), each worker taking PARALLEL_CHUNK at once.
 PARALLEL_FROM, PARALLEL_CHUNK, MAX_WORKERS = 5000, 500, 4
 
 Key = tuple[str, str]
@@ -97,11 +101,36 @@ class ImportReport:
 
 @dataclass
 class _Checked:
-    """One comment that passed the checks: its row (without parent) and its parent's key."""
+    """One comment that passed the checks: where its row (without parent) waits in the
+    spill, its thread and its parent's key."""
 
     key: Key
-    values: dict[str, Any]
+    row: int
+    thread: str
     parent: Key | None
+
+
+class _Spill:
+    """Checked rows kept in a temporary SQLite file until they are stored, so an import of
+    any size holds only each comment's key, thread and parent in memory."""
+
+    def __init__(self, folder: str) -> None:
+        self._conn = sqlite3.connect(os.path.join(folder, "rows.db"))
+        self._conn.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+
+    def put(self, values: dict[str, Any]) -> int:
+        """Keep one row; return its number."""
+        cursor = self._conn.execute("INSERT INTO rows (data) VALUES (?)", (pickle.dumps(values),))
+        return int(cursor.lastrowid)
+
+    def get(self, number: int) -> dict[str, Any]:
+        """Return the row kept under `number`."""
+        (data,) = self._conn.execute("SELECT data FROM rows WHERE id = ?", (number,)).fetchone()
+        return pickle.loads(data)  # noqa: S301 - our own rows, written by put() just now
+
+    def close(self) -> None:
+        """Drop the file's connection (the folder goes with the import)."""
+        self._conn.close()
 
 
 def _label(key: Key) -> str:
@@ -167,31 +196,36 @@ def _row(comment: ImportedComment, secret: str, moment: datetime) -> tuple[dict 
     return values, ""
 
 
-def _rows(
-    comments: list[ImportedComment], secret: str, moment: datetime
-) -> Iterator[tuple[dict | None, str]]:
-    """Yield _row() of each comment, in order: on every core for a large import (converting,
-    checking and rendering a comment is most of an import's time)."""
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    if len(comments) < PARALLEL_FROM or workers < 2:
-        for comment in comments:
-            yield _row(comment, secret, moment)
-        return
-    # Fresh interpreters, not forks: nothing of this process (its store's connections,
-    # threads) goes into the workers.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(
-            _row, comments, repeat(secret), repeat(moment), chunksize=PARALLEL_CHUNK
-        )
+class _Checker:
+    """Runs _row() over chunks of comments, in order: on every core once an import has a
+    chunk's worth (converting, checking and rendering a comment is most of its time)."""
+
+    def __init__(self, secret: str, moment: datetime) -> None:
+        self.secret, self.moment = secret, moment
+        self.workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __call__(self, comments: list[ImportedComment]) -> Iterator[tuple[dict | None, str]]:
+        if self.pool is None and (len(comments) < PARALLEL_FROM or self.workers < 2):
+            return (_row(comment, self.secret, self.moment) for comment in comments)
+        if self.pool is None:
+            # Fresh interpreters, not forks: nothing of this process (its store's
+            # connections, threads) goes into the workers.
+            context = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self.pool.map(_row, comments, repeat(self.secret), repeat(self.moment),
+                             chunksize=PARALLEL_CHUNK)  # fmt: skip
+
+    def close(self) -> None:
+        """Stop the workers, if any were started."""
+        if self.pool is not None:
+            self.pool.shutdown()
 
 
-def _check_all(
-    comments: Iterable[ImportedComment], secret: str, moment: datetime, report: ImportReport
-) -> dict[Key, _Checked]:
-    checked: dict[Key, _Checked] = {}
+def _unique(
+    comments: Iterable[ImportedComment], report: ImportReport
+) -> Iterator[tuple[Key, ImportedComment]]:
     seen: set[Key] = set()
-    kept: list[tuple[Key, ImportedComment]] = []
     for comment in comments:
         source_id = str(comment.source_id or "").strip()
         key = (comment.source, source_id)
@@ -202,14 +236,44 @@ def _check_all(
             report.skipped.append(f"{_label(key)}: this id is in the file twice; the first kept")
             continue
         seen.add(key)
-        kept.append((key, comment))
-    rows = _rows([comment for _, comment in kept], secret, moment)
-    for (key, comment), (values, problem) in zip(kept, rows, strict=True):
-        if values is None:
-            report.skipped.append(f"{_label(key)}: {problem}")
-            continue
-        parent = str(comment.parent_id).strip() if comment.parent_id is not None else ""
-        checked[key] = _Checked(key, values, (comment.source, parent) if parent else None)
+        yield key, comment
+
+
+def _check_all(
+    comments: Iterable[ImportedComment],
+    secret: str,
+    moment: datetime,
+    report: ImportReport,
+    spill: _Spill,
+) -> dict[Key, _Checked]:
+    """Check the comments a chunk at a time (the source is read as it goes), keeping each
+    good row in the spill."""
+    checked: dict[Key, _Checked] = {}
+    check = _Checker(secret, moment)
+
+    def keep(chunk: list[tuple[Key, ImportedComment]], rows: Iterator) -> None:
+        for (key, comment), (values, problem) in zip(chunk, rows, strict=True):
+            if values is None:
+                report.skipped.append(f"{_label(key)}: {problem}")
+                continue
+            parent = str(comment.parent_id).strip() if comment.parent_id is not None else ""
+            checked[key] = _Checked(key, spill.put(values), values["thread"],
+                                    (comment.source, parent) if parent else None)  # fmt: skip
+
+    try:
+        pairs = _unique(comments, report)
+        waiting = None
+        while chunk := list(islice(pairs, PARALLEL_FROM)):
+            # The next chunk goes to the workers before this process keeps the last one's
+            # rows, so reading the source and checking overlap.
+            rows = check([comment for _, comment in chunk])
+            if waiting is not None:
+                keep(*waiting)
+            waiting = (chunk, rows)
+        if waiting is not None:
+            keep(*waiting)
+    finally:
+        check.close()
     return checked
 
 
@@ -224,9 +288,9 @@ def _resolve_parents(
         parents[key] = None
         if item.parent is None:
             continue
-        thread = item.values["thread"]
+        thread = item.thread
         if item.parent in new:
-            found_thread = new[item.parent].values["thread"]
+            found_thread = new[item.parent].thread
         elif item.parent in known:
             found_thread = known[item.parent][1]
         else:
@@ -291,7 +355,11 @@ def _known(conn: Any, keys: Iterable[Key]) -> dict[Key, tuple[int, str]]:
 
 
 def _store(
-    conn: Any, checked: dict[Key, _Checked], report: ImportReport, built: Mapping[str, Any]
+    conn: Any,
+    checked: dict[Key, _Checked],
+    spill: _Spill,
+    report: ImportReport,
+    built: Mapping[str, Any],
 ) -> list[str]:
     """Insert the new comments, parents first; return the built threads now showing more."""
     wanted = set(checked) | {c.parent for c in checked.values() if c.parent is not None}
@@ -307,7 +375,10 @@ def _store(
     for key in sorted(new, key=lambda k: (depth[k], order[k])):
         parent = parents[key]
         row = queries.new_row(
-            {**new[key].values, "parent": ids[parent] if parent else stored_parents.get(key)}
+            {
+                **spill.get(new[key].row),
+                "parent": ids[parent] if parent else stored_parents.get(key),
+            }
         )
         ids[key] = queries.insert_comment(conn, row)
         report.count(row)
@@ -338,15 +409,21 @@ def import_comments(
     """
     report = ImportReport(dry_run=dry_run)
     moment = now(app)
-    checked = _check_all(comments, app.config["COMMENTS_SECRET_KEY"], moment, report)
     built = get_manifest(app, required=False).threads
-    try:
-        with get_db(app).write() as conn:
-            stale = _store(conn, checked, report, built)
-            if dry_run:
-                raise DryRunDone
-    except DryRunDone:
-        return report
+    # Checked before the store is locked; the checked rows wait on disk, not in memory.
+    with tempfile.TemporaryDirectory(prefix="comments-import-") as folder:
+        spill = _Spill(folder)
+        try:
+            checked = _check_all(comments, app.config["COMMENTS_SECRET_KEY"], moment, report,
+                                 spill)  # fmt: skip
+            with get_db(app).write() as conn:
+                stale = _store(conn, checked, spill, report, built)
+                if dry_run:
+                    raise DryRunDone
+        except DryRunDone:
+            return report
+        finally:
+            spill.close()
     log.info(
         "comments: imported %s comments (%s already there, %s skipped)",
         report.imported, report.already_there, len(report.skipped),

@@ -49,10 +49,18 @@ class DisqusThread:
 
 @dataclass
 class DisqusFile:
-    """What a Disqus export holds: its threads by Disqus id, and its posts (in file order)."""
+    """A Disqus export: its threads by Disqus id (read first), and its posts, read again
+    from the file one at a time when they are imported."""
 
+    path: Path
     threads: dict[str, DisqusThread] = field(default_factory=dict)
-    posts: list[dict[str, str | None]] = field(default_factory=list)
+
+    @property
+    def posts(self) -> Iterator[dict[str, str | None]]:
+        """Yield the export's posts in file order (the file is read once more)."""
+        for element in _top_level(self.path):
+            if element.tag == NS + "post" and element.get(INTERNALS):
+                yield _post(element)
 
 
 def _text(element: Element, name: str) -> str:
@@ -95,15 +103,10 @@ def _elements(path: Path) -> Iterator[tuple[str, Element]]:
         raise DisqusError(f"{path} cannot be read: {error}") from None
 
 
-def read_disqus(path: Path) -> DisqusFile:
-    """Read a Disqus export, element by element.
-
-    Raises:
-        DisqusError: when the file is not well-formed XML, holds entity declarations, or is
-            not a Disqus export.
-    """
-    found, depth, root = DisqusFile(), 0, None
-    for event, element in _elements(Path(path)):
+def _top_level(path: Path) -> Iterator[Element]:
+    """Yield each element under the export's root, whole, and clear it once used."""
+    depth, root = 0, None
+    for event, element in _elements(path):
         if event == "start":
             if root is None:
                 root = element.tag
@@ -112,18 +115,29 @@ def read_disqus(path: Path) -> DisqusFile:
             depth += 1
             continue
         depth -= 1
-        if depth != 1:
-            continue  # an element inside a thread or a post: read with its parent
+        if depth == 1:
+            # An element inside a thread or a post is read with its parent.
+            yield element
+            element.clear()
+    if root is None:
+        raise DisqusError(f"{path} is not a Disqus export (it is empty)")
+
+
+def read_disqus(path: Path) -> DisqusFile:
+    """Read a Disqus export's threads, element by element; the whole file is read, so a
+    broken or hostile one is refused before anything is imported.
+
+    Raises:
+        DisqusError: when the file is not well-formed XML, holds entity declarations, or is
+            not a Disqus export.
+    """
+    found = DisqusFile(Path(path))
+    for element in _top_level(found.path):
         if element.tag == NS + "thread" and element.get(INTERNALS):
             dsq_id = element.get(INTERNALS)
             found.threads[dsq_id] = DisqusThread(
                 dsq_id, _text(element, "link"), _text(element, "id"), _text(element, "title")
             )
-        elif element.tag == NS + "post" and element.get(INTERNALS):
-            found.posts.append(_post(element))
-        element.clear()
-    if root is None:
-        raise DisqusError(f"{path} is not a Disqus export (it is empty)")
     return found
 
 
@@ -144,11 +158,10 @@ def _status(post: Mapping[str, str | None]) -> str:
 
 
 def to_imported(
-    found: DisqusFile, slugs: Mapping[str, str | None]
-) -> tuple[list[ImportedComment], list[str]]:
-    """Return the posts of the threads that have a slug, and the skipped lines."""
-    imported: list[ImportedComment] = []
-    skipped: list[str] = []
+    found: DisqusFile, slugs: Mapping[str, str | None], skipped: list[str]
+) -> Iterator[ImportedComment]:
+    """Yield the posts of the threads that have a slug; add a line to `skipped` for each
+    post or thread left out (once every post was read)."""
     left_out: dict[str, int] = {}
     for post in found.posts:
         slug = slugs.get(post["thread"] or "")
@@ -159,7 +172,7 @@ def to_imported(
         if created is None:
             skipped.append(f"{SOURCE} {post['id']}: no creation time")
             continue
-        imported.append(
+        yield (
             ImportedComment(
                 source=SOURCE,
                 source_id=str(post["id"]),
@@ -182,7 +195,6 @@ def to_imported(
             f"{SOURCE} thread {dsq_id} {where}: no article at this address;"
             f" its {count} comments skipped (name it in --map)"
         )
-    return imported, skipped
 
 
 def match_threads(
@@ -212,7 +224,7 @@ def import_disqus(
     found = read_disqus(path)
     threads = get_manifest(app, required=False).threads
     slugs = match_threads(found, threads, site_url(app), mapping or {})
-    comments, skipped = to_imported(found, slugs)
-    report = import_comments(app, comments, dry_run=dry_run)
+    skipped: list[str] = []
+    report = import_comments(app, to_imported(found, slugs, skipped), dry_run=dry_run)
     report.skipped[:0] = skipped
     return report
