@@ -155,34 +155,34 @@ def import_command(path: Path, dry_run: bool) -> None:
     _print_report(report)
 
 
-@comments_cli.command("import-isso")
-@_file
-@click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="A JSON object of Isso page address to slug, for moved pages.")  # fmt: skip
-@_dry_run
-def import_isso_command(path: Path, map_path: Path | None, dry_run: bool) -> None:
-    """Import the comments of an Isso database (read-only); threads matched by address."""
-    try:
-        mapping = read_map(map_path) if map_path else {}
-        report = isso.import_isso(current_app, path, mapping, dry_run=dry_run)
-    except ImportFileError as error:
-        _refuse(str(error))
-    _print_report(report)
+def _mapped_import_command(name: str, importer, description: str, map_help: str) -> None:
+    """Add `comments NAME FILE [--map FILE] [--dry-run]` for an importer whose threads are
+    matched to articles by address, or by the map."""
+
+    @comments_cli.command(name, help=description)
+    @_file
+    @click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path),
+                  help=map_help)  # fmt: skip
+    @_dry_run
+    def command(path: Path, map_path: Path | None, dry_run: bool) -> None:
+        try:
+            mapping = read_map(map_path) if map_path else {}
+            report = importer(current_app, path, mapping, dry_run=dry_run)
+        except ImportFileError as error:
+            _refuse(str(error))
+        _print_report(report)
 
 
-@comments_cli.command("import-disqus")
-@_file
-@click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="A JSON object of Disqus page address or identifier to slug.")  # fmt: skip
-@_dry_run
-def import_disqus_command(path: Path, map_path: Path | None, dry_run: bool) -> None:
-    """Import the comments of a Disqus XML export; threads matched by address or identifier."""
-    try:
-        mapping = read_map(map_path) if map_path else {}
-        report = disqus.import_disqus(current_app, path, mapping, dry_run=dry_run)
-    except ImportFileError as error:
-        _refuse(str(error))
-    _print_report(report)
+_mapped_import_command(
+    "import-isso", isso.import_isso,
+    "Import the comments of an Isso database (read-only); threads matched by address.",
+    "A JSON object of Isso page address to slug, for moved pages.",
+)  # fmt: skip
+_mapped_import_command(
+    "import-disqus", disqus.import_disqus,
+    "Import the comments of a Disqus XML export; threads matched by address or identifier.",
+    "A JSON object of Disqus page address or identifier to slug.",
+)  # fmt: skip
 
 
 @comments_cli.command("import-wxr")
