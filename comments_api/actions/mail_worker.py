@@ -12,12 +12,10 @@ the outbox and tries again after 1 minute, doubling up to an hour; a restart los
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 import ssl
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +31,7 @@ from ..core.notices import HELD, REPORTED, Notice, compose, retry_wait
 from ..extensions import get_db, get_manifest, now, site_url
 from ..store import mail as outbox
 from ..store import queries
+from .background import BackgroundWorker
 from .mail import WORKER, mail_on
 from .reports import REASONS
 
@@ -189,10 +188,10 @@ def connect(config: dict[str, Any]) -> smtplib.SMTP:
     return server
 
 
-class MailWorker:
+class MailWorker(BackgroundWorker):
     """Sends the due notices of one app: now (`send_due`) or from a background thread."""
 
-    _running: weakref.WeakSet[MailWorker] = weakref.WeakSet()
+    THREAD_NAME = "comments-mail-worker"
 
     @classmethod
     def attach(cls, app: Flask) -> MailWorker:
@@ -200,27 +199,12 @@ class MailWorker:
         worker = app.extensions[WORKER] = cls(app)
         return worker
 
-    @classmethod
-    def stop_all(cls, timeout: float = 5.0) -> None:
-        """Stop every mail worker thread of this process and wait for each."""
-        workers = list(cls._running)
-        for worker in workers:
-            worker.stop()
-        for worker in workers:
-            if worker._thread is not None:
-                worker._thread.join(timeout)
-
     def __init__(self, app: Flask) -> None:
-        self._app = weakref.ref(app)
+        super().__init__(app)
         self.enabled = mail_on(app)
         # COMMENTS_PAGE_WORKER=off: the service's processes leave the sending to update-pages.
         self.in_service = app.config["COMMENTS_PAGE_WORKER"] != "off"
         self.poll = app.config["COMMENTS_PAGE_POLL"]
-        self._woken = threading.Event()
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._started_in: int | None = None
-        self._start_lock = threading.Lock()
         self._run_lock = threading.Lock()
         self._purged_at: float | None = None
 
@@ -336,31 +320,8 @@ class MailWorker:
     def ensure_started(self, *, here: bool = False) -> None:
         """Start this process's mail thread, once per process (a forked worker too), when
         mail is on; `here` starts it also where COMMENTS_PAGE_WORKER=off (update-pages)."""
-        if not self.enabled or not (self.in_service or here):
-            return
-        if self._started_in == os.getpid() and self._thread and self._thread.is_alive():
-            return
-        with self._start_lock:
-            if self._started_in == os.getpid() and self._thread and self._thread.is_alive():
-                return
-            self._started_in = os.getpid()
-            self._stopped = threading.Event()
-            self._woken = threading.Event()
-            self._thread = threading.Thread(
-                target=self.serve, name="comments-mail-worker", daemon=True
-            )
-            self._thread.start()
-            MailWorker._running.add(self)
-
-    def stop(self) -> None:
-        """Ask the loop to end after its current round."""
-        self._stopped.set()
-        self._woken.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        """Wait for the thread to end."""
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self.enabled and (self.in_service or here):
+            self.start_thread()
 
     def serve(self) -> None:
         """Send due notices until stopped: at once, after each wake-up and every poll."""

@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 import threading
 import time
-import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -32,6 +30,7 @@ from ..bake.page_update import PageUpdateError
 from ..core.keys import keyed_hash
 from ..extensions import get_db
 from ..store import queries
+from .background import BackgroundWorker
 
 log = logging.getLogger(__name__)
 WORKER_LOCK = ".comments-worker.lock"
@@ -51,25 +50,13 @@ def record(conn, threads: Iterable[str]) -> int | None:
     return queries.mark_stale(conn, threads) if threads else None
 
 
-class PageWorker:
+class PageWorker(BackgroundWorker):
     """Runs the page updates of one app: now (`run_pending`) or in a background thread."""
 
-    # The workers whose threads run in this process, for stop_all().
-    _running: weakref.WeakSet[PageWorker] = weakref.WeakSet()
-
-    @classmethod
-    def stop_all(cls, timeout: float = 5.0) -> None:
-        """Stop every worker thread of this process and wait for each (a server shutting
-        down; a test suite between tests)."""
-        workers = list(cls._running)
-        for worker in workers:
-            worker.stop()
-        for worker in workers:
-            if worker._thread is not None:
-                worker._thread.join(timeout)
+    THREAD_NAME = "comments-page-worker"
 
     def __init__(self, app: Flask) -> None:
-        self._app = weakref.ref(app)
+        super().__init__(app)
         config = app.config
         self.mode = config["COMMENTS_PAGE_WORKER"]
         self.delay = config["COMMENTS_PAGE_DELAY"]
@@ -78,11 +65,6 @@ class PageWorker:
         self.site_dir = Path(config["COMMENTS_SITE_DIR"])
         # One channel per site: several sites may share a Redis server.
         self.channel = "comments-pages:" + keyed_hash(config["COMMENTS_SECRET_KEY"], "wake", "")
-        self._woken = threading.Event()
-        self._stopped = threading.Event()
-        self._started_in: int | None = None
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
         self._run_lock = threading.Lock()
         self._retry: dict[str, tuple[float, float]] = {}
         self._redis = None
@@ -184,27 +166,11 @@ class PageWorker:
 
     def ensure_started(self) -> None:
         """Start this process's worker thread, once per process (a forked worker too)."""
-        if self.mode != "thread":
-            return
-        if self._started_in == os.getpid() and self._thread and self._thread.is_alive():
-            return
-        with self._start_lock:
-            if self._started_in == os.getpid() and self._thread and self._thread.is_alive():
-                return
-            self._started_in = os.getpid()
-            self._stopped = threading.Event()
-            self._woken = threading.Event()
-            self._redis = None
-            self._thread = threading.Thread(
-                target=self.serve, name="comments-page-worker", daemon=True
-            )
-            self._thread.start()
-            PageWorker._running.add(self)
+        if self.mode == "thread":
+            self.start_thread()
 
-    def stop(self) -> None:
-        """Ask the loop to end after its current round."""
-        self._stopped.set()
-        self._woken.set()
+    def _on_start(self) -> None:
+        self._redis = None
 
     def serve(self, *, elect: bool = True) -> None:
         """Run page updates until stopped: first whatever is stale, then after each change.

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
-from ..fields import LIMITS, STORED_INPUTS, TEXT_KINDS, Field
+from ..fields import BY_NAME, LIMITS, STORED_INPUTS, TEXT_KINDS, Field
 from .rendering import body_problem
 
 # Unicode's Default_Ignorable_Code_Point property (DerivedCoreProperties.txt; it takes in
@@ -236,3 +236,9 @@ def validate_comment(data: Mapping[str, object]) -> tuple[Submission | None, dic
     if errors:
         return None, errors
     return clean, {}
+
+
+def check_field(name: str, value: object) -> tuple[Any, str | None]:
+    """Return (the clean value, None) of one field of the table, checked as in a comment,
+    or (None, its message): for a text an editor writes alone, such as a staff reply."""
+    return _check(BY_NAME[name], value)
