@@ -29,7 +29,7 @@ from ..core.validation import MAX_ID
 from ..extensions import get_db, get_manifest
 from ..store import queries
 from ..store.schema import UTCDateTime, comments
-from .importing import IMPORT_STATUSES, DryRunDone, ImportReport
+from .importing import IMPORT_STATUSES, STORE_BATCH, DryRunDone, ImportReport
 from .publishing import published_changed, record
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,11 @@ def parse_export(data: bytes) -> list[dict[str, Any]]:
         raise ImportRefused(f'not a comments export: no "format": "{FORMAT}"')
     if document.get("version") != VERSION or not isinstance(document.get("comments"), list):
         raise ImportRefused(f"not a comments export of version {VERSION}")
-    rows = [_row(item, index) for index, item in enumerate(document["comments"])]
+    items = document.pop("comments")
+    rows = []
+    for index, item in enumerate(items):
+        rows.append(_row(item, index))
+        items[index] = None  # each read item let go at once: the file's copy is the biggest
     ids = [row["id"] for row in rows]
     if len(set(ids)) != len(ids):
         raise ImportRefused("the export has a comment id twice")
@@ -150,6 +154,7 @@ def _store(conn: Any, rows: list[dict], report: ImportReport, built: Mapping) ->
     stored = queries.comments_by_ids(conn, (row["id"] for row in rows))
     in_file = {row["id"] for row in rows}
     published: set[str] = set()
+    batch: list[dict] = []
     for row in rows:
         there = stored.get(row["id"])
         if there is not None:
@@ -162,11 +167,15 @@ def _store(conn: Any, rows: list[dict], report: ImportReport, built: Mapping) ->
             continue
         if row["parent"] is not None and row["parent"] not in in_file | set(stored):
             report.notes.append(f"json {row['id']}: its parent {row['parent']} is not stored")
-        queries.insert_comment(conn, row)
+        batch.append(row)
+        if len(batch) == STORE_BATCH:
+            queries.insert_comments(conn, batch)
+            batch = []
         report.count(row)
         report.threads.append(row["thread"])
         if row["status"] == PUBLISHED:
             published.add(row["thread"])
+    queries.insert_comments(conn, batch)
     report.threads = sorted(set(report.threads))
     if report.imported:
         queries.advance_comment_ids(conn)

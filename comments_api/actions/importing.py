@@ -45,6 +45,9 @@ SOURCE_ID_LIMIT = 64
 # Comments are checked this many at a time; from the first full chunk on, on several cores
 # (at most MAX_WORKERS), each worker taking PARALLEL_CHUNK at once.
 PARALLEL_FROM, PARALLEL_CHUNK, MAX_WORKERS = 5000, 500, 4
+# Rows are stored this many to a statement (each level of the threads in turn).
+STORE_BATCH = 500
+_SQL_BATCH = 500  # ids to one SELECT of the spill (SQLite allows 32,766 parameters)
 
 Key = tuple[str, str]
 
@@ -127,6 +130,17 @@ class _Spill:
         """Return the row kept under `number`."""
         (data,) = self._conn.execute("SELECT data FROM rows WHERE id = ?", (number,)).fetchone()
         return pickle.loads(data)  # noqa: S301 - our own rows, written by put() just now
+
+    def get_many(self, numbers: list[int]) -> list[dict[str, Any]]:
+        """Return the rows kept under `numbers`, in that order."""
+        found: dict[int, bytes] = {}
+        for start in range(0, len(numbers), _SQL_BATCH):
+            batch = numbers[start : start + _SQL_BATCH]
+            marks = ",".join("?" * len(batch))
+            found.update(self._conn.execute(f"SELECT id, data FROM rows WHERE id IN ({marks})",
+                                            batch))  # fmt: skip
+        # Our own rows, written by put() during this import.
+        return [pickle.loads(found[number]) for number in numbers]  # noqa: S301
 
     def close(self) -> None:
         """Drop the file's connection (the folder goes with the import)."""
@@ -372,19 +386,26 @@ def _store(
     ids: dict[Key, int] = {}
     touched: dict[str, int] = {}
     published: set[str] = set()
-    for key in sorted(new, key=lambda k: (depth[k], order[k])):
-        parent = parents[key]
-        row = queries.new_row(
-            {
-                **spill.get(new[key].row),
-                "parent": ids[parent] if parent else stored_parents.get(key),
-            }
-        )
-        ids[key] = queries.insert_comment(conn, row)
-        report.count(row)
-        touched[row["thread"]] = touched.get(row["thread"], 0) + 1
-        if row["status"] == PUBLISHED:
-            published.add(row["thread"])
+    # Parents first: each batch holds comments of one depth, whose parents are stored.
+    ordered = sorted(new, key=lambda k: (depth[k], order[k]))
+    start = 0
+    while start < len(ordered):
+        level = depth[ordered[start]]
+        batch = list(islice((k for k in ordered[start:] if depth[k] == level), STORE_BATCH))
+        start += len(batch)
+        rows = []
+        for key, values in zip(batch, spill.get_many([new[k].row for k in batch]), strict=True):
+            parent = parents[key]
+            rows.append(queries.new_row(
+                {**values, "parent": ids[parent] if parent else stored_parents.get(key)}
+            ))  # fmt: skip
+        for key, row, stored_id in zip(batch, rows, queries.insert_comments(conn, rows),
+                                       strict=True):  # fmt: skip
+            ids[key] = stored_id
+            report.count(row)
+            touched[row["thread"]] = touched.get(row["thread"], 0) + 1
+            if row["status"] == PUBLISHED:
+                published.add(row["thread"])
     report.threads = sorted(touched)
     for thread in report.threads:
         if thread not in built:

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
 
@@ -79,6 +80,7 @@ class WxrSite:
     items: int = 0
 
 
+@lru_cache(maxsize=1024)  # an export uses a few dozen tags, each thousands of times
 def _local(tag: str) -> tuple[str, str]:
     if tag.startswith("{"):
         uri, _, name = tag[1:].partition("}")
@@ -121,14 +123,15 @@ def wp_time(text: str) -> datetime | None:
 
 
 def _comment(element: Element) -> dict[str, str]:
-    return {
-        _local(child.tag)[1]: child.text or ""
-        for child in element
-        if _is_wp(_local(child.tag)[0]) and _local(child.tag)[1].startswith("comment_")
-    }
+    found = {}
+    for child in element:
+        uri, name = _local(child.tag)
+        if name.startswith("comment_") and _is_wp(uri):
+            found[name] = child.text or ""
+    return found
 
 
-def _item(element: Element) -> WxrItem:
+def _item(element: Element, with_comments: bool = True) -> WxrItem:
     categories, tags, comments = [], [], []
     for child in element:
         uri, name = _local(child.tag)
@@ -139,7 +142,7 @@ def _item(element: Element) -> WxrItem:
                 categories.append(label)
             elif label and domain == "post_tag":
                 tags.append(label)
-        elif name == "comment" and _is_wp(uri):
+        elif with_comments and name == "comment" and _is_wp(uri):
             comments.append(_comment(child))
     return WxrItem(
         post_id=_text(element, "post_id").strip(),
@@ -181,8 +184,9 @@ def _events(path: Path) -> Iterator[tuple[str, object]]:
         raise WxrError(f"cannot read {path}: {error.strerror or error}") from None
 
 
-def _walk(path: Path, site: WxrSite | None = None) -> Iterator[WxrItem]:
-    """Yield the export's items, each element cleared once read; fill `site` on the way."""
+def _walk(path: Path, site: WxrSite | None = None, with_comments: bool = True) -> Iterator[WxrItem]:
+    """Yield the export's items, each element cleared once read; fill `site` on the way.
+    Without `with_comments`, the items' comments are not read (their list stays empty)."""
     path = Path(path)
     site = site if site is not None else WxrSite()
     wp_seen = False
@@ -209,7 +213,7 @@ def _walk(path: Path, site: WxrSite | None = None) -> Iterator[WxrItem]:
             continue
         if name == "item" and not uri:
             site.items += 1
-            yield _item(value)
+            yield _item(value, with_comments)
         elif name == "author" and _is_wp(uri):
             login = _text(value, "author_login").strip()
             site.authors[login] = " ".join(_text(value, "author_display_name").split()) or login
@@ -247,7 +251,7 @@ def survey(path: Path) -> WxrSite:
     """
     site = WxrSite()
     taken: set[str] = set()
-    for item in _walk(path, site):
+    for item in _walk(path, site, with_comments=False):
         if item.post_type in WRITTEN_TYPES:
             site.slugs[item.post_id] = _slug(item, taken)
         elif item.post_type == "attachment" and item.attachment_url:

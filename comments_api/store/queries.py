@@ -91,6 +91,17 @@ def insert_comment(conn: Connection, values: dict[str, Any]) -> int:
     return int(result.inserted_primary_key[0])
 
 
+_INSERT_COMMENTS = insert(comments).returning(comments.c.id, sort_by_parameter_order=True)
+
+
+def insert_comments(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert many comments in one statement; return their ids in the order of `rows`."""
+    if not rows:
+        return []
+    result = conn.execute(_INSERT_COMMENTS, [_with_body_key(values) for values in rows])
+    return [int(found) for found in result.scalars()]
+
+
 def get_comment(conn: Connection, comment_id: int) -> dict[str, Any] | None:
     """Return the stored comment with this id, or None."""
     if not 0 < comment_id <= MAX_ID:

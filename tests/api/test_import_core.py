@@ -176,16 +176,18 @@ def test_published_imports_mark_their_page_stale(app):
 def test_an_error_while_storing_stores_nothing(app, monkeypatch):
     calls = []
 
-    def failing_insert(conn, values):
-        calls.append(values)
+    def failing_insert(conn, rows):
+        calls.append(rows)
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        return original(conn, values)
+        return original(conn, rows)
 
-    original = queries.insert_comment
-    monkeypatch.setattr(queries, "insert_comment", failing_insert)
+    # The reply goes in a second statement, after its parent's.
+    original = queries.insert_comments
+    monkeypatch.setattr(queries, "insert_comments", failing_insert)
     with pytest.raises(RuntimeError):
-        import_comments(app, [imported("1"), imported("2")])
+        import_comments(app, [imported("1"), imported("2", "1")])
+    assert [len(rows) for rows in calls] == [1, 1]
     monkeypatch.undo()
     assert stored(app) == []
 
