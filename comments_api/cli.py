@@ -11,6 +11,7 @@ worker of the service (or `update-pages`) updates the folder COMMENTS_SITE_DIR n
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import signal
@@ -24,6 +25,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from .actions import accounts, editor, exporting
 from .actions.audit import system_actor
+from .actions.importing import progress
 from .actions.mail_worker import get_mail_worker
 from .core.moderation import DELETED, PENDING, PUBLISHED, SPAM, STATUSES
 from .extensions import get_db, get_page_worker
@@ -121,6 +123,25 @@ def _refuse(message: str) -> NoReturn:
     sys.exit(1)
 
 
+def _shows_progress(command):
+    """Show a long import's progress lines (the importers' `progress` log) on stderr."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        level = progress.level
+        progress.addHandler(handler)
+        progress.setLevel(logging.INFO)
+        try:
+            return command(*args, **kwargs)
+        finally:
+            progress.removeHandler(handler)
+            progress.setLevel(level)
+
+    return run
+
+
 _file = click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 _dry_run = click.option("--dry-run", is_flag=True, help="Check and report; store nothing.")
 
@@ -144,6 +165,7 @@ def export_command(path: Path) -> None:
 @comments_cli.command("import")
 @_file
 @_dry_run
+@_shows_progress
 def import_command(path: Path, dry_run: bool) -> None:
     """Read a file of `comments export` back, every field and id kept."""
     try:
@@ -164,6 +186,7 @@ def _mapped_import_command(name: str, importer, description: str, map_help: str)
     @click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path),
                   help=map_help)  # fmt: skip
     @_dry_run
+    @_shows_progress
     def command(path: Path, map_path: Path | None, dry_run: bool) -> None:
         try:
             mapping = read_map(map_path) if map_path else {}
@@ -191,6 +214,7 @@ _mapped_import_command(
               type=click.Path(file_okay=False, path_type=Path),
               help="The content folder the posts and pages are written to.")  # fmt: skip
 @_dry_run
+@_shows_progress
 def import_wxr_command(path: Path, content: Path, dry_run: bool) -> None:
     """Import a WordPress export (WXR): posts and pages as Markdown, then their comments."""
     try:

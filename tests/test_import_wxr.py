@@ -4,12 +4,14 @@ stored comments, one to one, safely and only once."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
 
+from comments_api.actions import importing
 from comments_api.extensions import get_db
 from comments_api.importers.wxr import WxrError, survey
 from comments_api.importers.wxr_markdown import autop, to_markdown
@@ -386,3 +388,18 @@ def test_the_built_site_shows_published_comments_only(make_app, wxr_file, conten
             text = path.read_text(encoding="utf-8", errors="replace")
             for secret in (HIDDEN_TEXT, SPAM_TEXT, "Trashed words", PRIVATE_EMAIL):
                 assert secret not in text, (path, secret)
+
+
+def test_a_long_import_shows_its_progress_on_stderr(make_app, wxr_file, content, monkeypatch):
+    # As a 10,000-comment import would: a line per PROGRESS_EVERY comments read and stored.
+    monkeypatch.setattr(importing, "PROGRESS_EVERY", 10)
+    result = run(make_app(), wxr_file, "--content", content)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert re.fullmatch(r"  read and checked 26 comments \([\d,]+ a second\)", lines[0]), lines
+    # Rows are stored a depth of the threads at a time; a line when a batch passes ten more.
+    assert lines[1:] == ["  storing 26 comments in one transaction", "  stored 11 of 26",
+                         "  stored 20 of 26"]  # fmt: skip
+    assert "storing" not in result.stdout and "Imported" in result.stdout
+    # The handler goes with the command: nothing is printed outside it.
+    assert not importing.progress.handlers

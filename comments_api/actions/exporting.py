@@ -29,7 +29,14 @@ from ..core.validation import MAX_ID
 from ..extensions import get_db, get_manifest
 from ..store import queries
 from ..store.schema import UTCDateTime, comments
-from .importing import IMPORT_STATUSES, STORE_BATCH, DryRunDone, ImportReport
+from .importing import (
+    IMPORT_STATUSES,
+    PROGRESS_EVERY,
+    STORE_BATCH,
+    DryRunDone,
+    ImportReport,
+    progress,
+)
 from .publishing import published_changed, record
 
 log = logging.getLogger(__name__)
@@ -172,6 +179,8 @@ def _store(conn: Any, rows: list[dict], report: ImportReport, built: Mapping) ->
             queries.insert_comments(conn, batch)
             batch = []
         report.count(row)
+        if report.imported % PROGRESS_EVERY == 0:
+            progress.info("  stored %s of %s comments", f"{report.imported:,}", f"{len(rows):,}")
         report.threads.append(row["thread"])
         if row["status"] == PUBLISHED:
             published.add(row["thread"])

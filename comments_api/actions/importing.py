@@ -15,6 +15,7 @@ import os
 import pickle
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -36,6 +37,9 @@ from ..store import queries
 from .publishing import published_changed, record
 
 log = logging.getLogger(__name__)
+# How a long import is going, a line each PROGRESS_EVERY comments (the CLI shows it on stderr).
+progress = logging.getLogger("comments_api.imports.progress")
+PROGRESS_EVERY = 10_000
 IMPORT_STATUSES = (PUBLISHED, PENDING, SPAM, DELETED)
 # Stands in for a missing email while the other fields are checked: old exports often lack one.
 _NO_EMAIL = "nobody@example.org"
@@ -264,8 +268,16 @@ def _check_all(
     good row in the spill."""
     checked: dict[Key, _Checked] = {}
     check = _Checker(secret, moment)
+    started = time.monotonic()
+    read = 0
 
     def keep(chunk: list[tuple[Key, ImportedComment]], rows: Iterator) -> None:
+        nonlocal read
+        read += len(chunk)
+        if read // PROGRESS_EVERY > (read - len(chunk)) // PROGRESS_EVERY:
+            rate = read / max(time.monotonic() - started, 1e-6)
+            progress.info("  read and checked %s comments (%s a second)", f"{read:,}",
+                          f"{rate:,.0f}")  # fmt: skip
         for (key, comment), (values, problem) in zip(chunk, rows, strict=True):
             if values is None:
                 report.skipped.append(f"{_label(key)}: {problem}")
@@ -388,10 +400,14 @@ def _store(
     published: set[str] = set()
     # Parents first: each batch holds comments of one depth, whose parents are stored.
     ordered = sorted(new, key=lambda k: (depth[k], order[k]))
+    if len(ordered) >= PROGRESS_EVERY:
+        progress.info("  storing %s comments in one transaction", f"{len(ordered):,}")
     start = 0
     while start < len(ordered):
         level = depth[ordered[start]]
         batch = list(islice((k for k in ordered[start:] if depth[k] == level), STORE_BATCH))
+        if (start + len(batch)) // PROGRESS_EVERY > start // PROGRESS_EVERY:
+            progress.info("  stored %s of %s", f"{start + len(batch):,}", f"{len(ordered):,}")
         start += len(batch)
         rows = []
         for key, values in zip(batch, spill.get_many([new[k].row for k in batch]), strict=True):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,12 +21,14 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from ..actions.importing import ImportReport, import_comments
+from ..actions.importing import ImportReport, import_comments, progress
 from ..core.imported import ImportedComment
 from .wxr import WRITTEN_TYPES, WxrSite, read_items, survey, to_imported
 from .wxr_markdown import article_text, is_draft
 
 REDIRECTS = Path("extra") / "redirects.json"
+# A first pass over the file slower than this gets a progress line.
+SURVEY_NOTICE_SECONDS = 2.0
 
 
 @dataclass
@@ -220,7 +223,11 @@ def import_wxr(
     Raises:
         WxrError: when the file is not a well-formed, safe WordPress export.
     """
+    started = time.monotonic()
     site = survey(path)
+    if time.monotonic() - started > SURVEY_NOTICE_SECONDS:
+        progress.info("  checked the export (%s items); now its posts and comments",
+                      f"{site.items:,}")  # fmt: skip
     files = FileReport(dry_run=dry_run)
     moment = now or datetime.now(UTC)
     comments = import_comments(app, write_posts(site, path, content, files, moment),

@@ -7,7 +7,7 @@ import json
 import stat
 from datetime import UTC, datetime
 
-from comments_api.actions import editor
+from comments_api.actions import editor, exporting
 from comments_api.actions.exporting import COLUMNS, FORMAT
 from comments_api.actions.importing import import_comments
 from comments_api.core.imported import ImportedComment
@@ -128,3 +128,16 @@ def test_an_id_of_another_comment_refuses_the_whole_file(make_app, tmp_path):
     assert result.exit_code == 1 and "empty store" in result.output
     with get_db(other).read() as conn:
         assert queries.count_comments(conn) == 1
+
+
+def test_reading_back_a_long_export_shows_its_progress_on_stderr(make_app, tmp_path, monkeypatch):
+    first = make_app()
+    fill(first)
+    exported = tmp_path / "export.json"
+    assert cli(first, "export", str(exported)).exit_code == 0
+    monkeypatch.setattr(exporting, "PROGRESS_EVERY", 2)
+    other = make_app(COMMENTS_DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}")
+    result = cli(other, "import", str(exported))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"  stored {n} of 6 comments" for n in (2, 4, 6)]
+    assert "stored" not in result.stdout
