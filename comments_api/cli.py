@@ -213,12 +213,16 @@ _mapped_import_command(
 @click.option("--content", "content", default="content", show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="The content folder the posts and pages are written to.")  # fmt: skip
+@click.option("--fetch-media", is_flag=True,
+              help="Download the images and attachments into CONTENT/images/ and point the "
+              "posts at the copies (otherwise they are only listed).")  # fmt: skip
 @_dry_run
 @_shows_progress
-def import_wxr_command(path: Path, content: Path, dry_run: bool) -> None:
+def import_wxr_command(path: Path, content: Path, fetch_media: bool, dry_run: bool) -> None:
     """Import a WordPress export (WXR): posts and pages as Markdown, then their comments."""
     try:
-        files, report = wxr_files.import_wxr(current_app, path, content, dry_run=dry_run)
+        files, report = wxr_files.import_wxr(current_app, path, content, dry_run=dry_run,
+                                             fetch_media=fetch_media)  # fmt: skip
     except ImportFileError as error:
         _refuse(str(error))
     except OSError as error:

@@ -39,6 +39,8 @@ from .publishing import published_changed, record
 log = logging.getLogger(__name__)
 # How a long import is going, a line each PROGRESS_EVERY comments (the CLI shows it on stderr).
 progress = logging.getLogger("comments_api.imports.progress")
+# The report names this many of the threads an import touched.
+THREADS_LISTED = 20
 PROGRESS_EVERY = 10_000
 IMPORT_STATUSES = (PUBLISHED, PENDING, SPAM, DELETED)
 # Stands in for a missing email while the other fields are checked: old exports often lack one.
@@ -94,8 +96,10 @@ class ImportReport:
         lines.append("  statuses: " + ", ".join(f"{k} {n}" for k, n in self.statuses.items()))
         lines.append("  kinds: " + ", ".join(f"{k} {n}" for k, n in self.kinds.items()))
         lines.append(f"  already there (imported before): {self.already_there}")
+        shown = ", ".join(self.threads[:THREADS_LISTED])
+        more = ", …" if len(self.threads) > THREADS_LISTED else ""
         lines.append(f"  threads touched: {len(self.threads)}" +
-                     (f" ({', '.join(self.threads)})" if self.threads else ""))  # fmt: skip
+                     (f" ({shown}{more})" if self.threads else ""))  # fmt: skip
         lines.append(f"  skipped: {len(self.skipped)}")
         if self.notes:
             lines.append("Notes:")
@@ -405,7 +409,7 @@ def _store(
     start = 0
     while start < len(ordered):
         level = depth[ordered[start]]
-        batch = list(islice((k for k in ordered[start:] if depth[k] == level), STORE_BATCH))
+        batch = [k for k in ordered[start : start + STORE_BATCH] if depth[k] == level]
         if (start + len(batch)) // PROGRESS_EVERY > start // PROGRESS_EVERY:
             progress.info("  stored %s of %s", f"{start + len(batch):,}", f"{len(ordered):,}")
         start += len(batch)
@@ -415,7 +419,7 @@ def _store(
             rows.append(queries.new_row(
                 {**values, "parent": ids[parent] if parent else stored_parents.get(key)}
             ))  # fmt: skip
-        for key, row, stored_id in zip(batch, rows, queries.insert_comments(conn, rows),
+        for key, row, stored_id in zip(batch, rows, queries.insert_imported(conn, rows),
                                        strict=True):  # fmt: skip
             ids[key] = stored_id
             report.count(row)

@@ -23,6 +23,7 @@ from flask import Flask
 
 from ..actions.importing import ImportReport, import_comments, progress
 from ..core.imported import ImportedComment
+from .media import MEDIA_FOLDER, MediaFetcher
 from .wxr import WRITTEN_TYPES, WxrSite, read_items, survey, to_imported
 from .wxr_markdown import article_text, is_draft
 
@@ -46,6 +47,8 @@ class FileReport:
     attachments: list[str] = field(default_factory=list)
     redirects: dict[str, str] = field(default_factory=dict)
     redirects_written: bool = False
+    # With --fetch-media: what was downloaded (URL → content path) and what could not be.
+    media: MediaFetcher | None = None
 
     def lines(self) -> list[str]:
         """Return the report as readable lines: counts first, then the details."""
@@ -65,9 +68,19 @@ class FileReport:
             lines.append("Shortcodes left as text:")
             lines.extend(f"  [{name}] in {', '.join(slugs)}"
                          for name, slugs in sorted(self.shortcodes.items()))  # fmt: skip
-        if self.images or self.attachments:
-            lines.append("Images and attachments (not downloaded; still on the old site):")
-            lines.extend(f"  {url}" for url in dict.fromkeys([*self.images, *self.attachments]))
+        urls = list(dict.fromkeys([*self.images, *self.attachments]))
+        fetched = self.media.fetched if self.media else {}
+        failed = self.media.failed if self.media else {}
+        if fetched:
+            lines.append(f"Images and attachments downloaded into {MEDIA_FOLDER}/:")
+            lines.extend(f"  {url} → {fetched[url]}" for url in urls if url in fetched)
+        if failed:
+            lines.append("Images and attachments not downloaded (still on the old site):")
+            lines.extend(f"  {url}: {failed[url]}" for url in urls if url in failed)
+        if urls and self.media is None:
+            lines.append("Images and attachments (not downloaded: still on the old site;"
+                         " --fetch-media downloads them):")  # fmt: skip
+            lines.extend(f"  {url}" for url in urls)
         if self.redirects:
             state = "written" if self.redirects_written else "unchanged"
             if self.dry_run:
@@ -173,8 +186,11 @@ def write_posts(
         text, converted = article_text(item, slug, author, now)
         for name in converted.shortcodes:
             report.shortcodes.setdefault(name, []).append(slug)
+        attachments = site.attachments.get(item.post_id, [])
         report.images.extend(converted.images)
-        report.attachments.extend(site.attachments.get(item.post_id, []))
+        report.attachments.extend(attachments)
+        if report.media is not None:
+            text = report.media.localise(text, [*converted.images, *attachments])
         if not _place(content / rel, rel, text, item.post_id, slug, others, report):
             if item.comments:
                 report.skipped.append(f"{rel}: its {len(item.comments)} comments left out")
@@ -189,8 +205,11 @@ def write_posts(
             f"{post_type}: {len(ids)} items not imported (ids {', '.join(ids[:10])}"
             + (", …)" if len(ids) > 10 else ")")
         )
-    # Orphan attachments (no post) are listed too.
-    report.attachments.extend(site.attachments.get("0", []))
+    # Orphan attachments (no post) are listed too, and fetched on request.
+    orphans = site.attachments.get("0", [])
+    report.attachments.extend(orphans)
+    for url in orphans if report.media is not None else ():
+        report.media.fetch(url)
 
 
 def write_redirects(content: Path, report: FileReport) -> None:
@@ -214,11 +233,14 @@ def write_redirects(content: Path, report: FileReport) -> None:
 
 
 def import_wxr(
-    app: Flask, path: Path, content: Path, *, dry_run: bool = False, now: datetime | None = None
-) -> tuple[FileReport, ImportReport]:
+    app: Flask, path: Path, content: Path, *, dry_run: bool = False,
+    fetch_media: bool = False, now: datetime | None = None,
+) -> tuple[FileReport, ImportReport]:  # fmt: skip
     """Import a WordPress export: its posts and pages as files, its comments into the store.
 
-    The whole file is checked first, so a broken or hostile one writes nothing.
+    The whole file is checked first, so a broken or hostile one writes nothing. With
+    `fetch_media` (never in a dry run), its images and attachments are downloaded into
+    content/images/ and the posts point at the copies.
 
     Raises:
         WxrError: when the file is not a well-formed, safe WordPress export.
@@ -229,6 +251,8 @@ def import_wxr(
         progress.info("  checked the export (%s items); now its posts and comments",
                       f"{site.items:,}")  # fmt: skip
     files = FileReport(dry_run=dry_run)
+    if fetch_media and not dry_run:
+        files.media = MediaFetcher(content)
     moment = now or datetime.now(UTC)
     comments = import_comments(app, write_posts(site, path, content, files, moment),
                                dry_run=dry_run)  # fmt: skip

@@ -91,15 +91,26 @@ def insert_comment(conn: Connection, values: dict[str, Any]) -> int:
     return int(result.inserted_primary_key[0])
 
 
-_INSERT_COMMENTS = insert(comments).returning(comments.c.id, sort_by_parameter_order=True)
+# Not sort_by_parameter_order: SQLite would then insert one row a statement. Each imported
+# row carries its unique (source, source_id), which tells the returned ids apart.
+_INSERT_IMPORTED = insert(comments).returning(comments.c.id, comments.c.source,
+                                              comments.c.source_id)  # fmt: skip
 
 
-def insert_comments(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert many comments in one statement; return their ids in the order of `rows`."""
+def insert_comments(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert many comments that carry their ids (a restored export) in one statement."""
+    if rows:
+        conn.execute(_INSERT_COMMENT, [_with_body_key(values) for values in rows])
+
+
+def insert_imported(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert many imported comments, each with its own (source, source_id), in one
+    statement; return their new ids in the order of `rows`."""
     if not rows:
         return []
-    result = conn.execute(_INSERT_COMMENTS, [_with_body_key(values) for values in rows])
-    return [int(found) for found in result.scalars()]
+    result = conn.execute(_INSERT_IMPORTED, [_with_body_key(values) for values in rows])
+    ids = {(row.source, row.source_id): int(row.id) for row in result}
+    return [ids[(values["source"], values["source_id"])] for values in rows]
 
 
 def get_comment(conn: Connection, comment_id: int) -> dict[str, Any] | None:

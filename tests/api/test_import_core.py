@@ -183,8 +183,8 @@ def test_an_error_while_storing_stores_nothing(app, monkeypatch):
         return original(conn, rows)
 
     # The reply goes in a second statement, after its parent's.
-    original = queries.insert_comments
-    monkeypatch.setattr(queries, "insert_comments", failing_insert)
+    original = queries.insert_imported
+    monkeypatch.setattr(queries, "insert_imported", failing_insert)
     with pytest.raises(RuntimeError):
         import_comments(app, [imported("1"), imported("2", "1")])
     assert [len(rows) for rows in calls] == [1, 1]
@@ -199,3 +199,11 @@ def test_a_posted_comment_still_gets_the_default_kind(app):
     assert answer.status_code == 201
     row = stored(app)[0]
     assert (row["kind"], row["source"], row["source_id"]) == ("comment", None, None)
+
+
+def test_the_report_names_the_first_threads_and_counts_them_all(app):
+    slugs = [f"story-{n:02}" for n in range(25)]
+    report = import_comments(app, [imported(str(n), thread=slug) for n, slug in enumerate(slugs)])
+    line = next(line for line in report.lines() if "threads touched" in line)
+    assert line == f"  threads touched: 25 ({', '.join(slugs[:20])}, …)"
+    assert "story-20" not in line
