@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import pickle
 import sqlite3
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -110,15 +111,20 @@ class ImportReport:
         return lines
 
 
-@dataclass
+@dataclass(slots=True)
 class _Checked:
     """One comment that passed the checks: where its row (without parent) waits in the
-    spill, its thread and its parent's key."""
+    spill, its thread and its parent's key (one of these is kept per comment: no __dict__)."""
 
     key: Key
     row: int
     thread: str
-    parent: Key | None
+    parent_id: str | None  # of the same source
+
+    @property
+    def parent(self) -> Key | None:
+        """The parent's key, if the comment is a reply."""
+        return None if self.parent_id is None else (self.key[0], self.parent_id)
 
 
 class _Spill:
@@ -287,8 +293,9 @@ def _check_all(
                 report.skipped.append(f"{_label(key)}: {problem}")
                 continue
             parent = str(comment.parent_id).strip() if comment.parent_id is not None else ""
-            checked[key] = _Checked(key, spill.put(values), values["thread"],
-                                    (comment.source, parent) if parent else None)  # fmt: skip
+            # A thread's name comes back from a worker once per comment: keep one copy.
+            checked[key] = _Checked(key, spill.put(values), sys.intern(values["thread"]),
+                                    parent or None)  # fmt: skip
 
     try:
         pairs = _unique(comments, report)

@@ -81,7 +81,27 @@ def _new_converter() -> markdown.Markdown:
     return md
 
 
+# Plain paragraphs, the most common comment: lines with none of the characters Markdown or
+# HTML give a meaning, not starting with a digit (a list) and without spaces at their ends
+# (code, hard breaks), between single blank lines. Their HTML is the text itself in <p>s
+# with nl2br's <br />, as Markdown would write it, without building a tree.
+_PLAIN_LINE = r"[^\W\d_](?:[^<>&*_\\`\[\]#+|~=\-\s\x00-\x1f\x7f-\x9f]| |-)*(?<! )"
+_PLAIN_PARAGRAPH = rf"(?:{_PLAIN_LINE})(?:\n(?:{_PLAIN_LINE}))*"
+_PLAIN_BODY = re.compile(rf"{_PLAIN_PARAGRAPH}(?:\n\n{_PLAIN_PARAGRAPH})*")
+
+
+def _plain_paragraphs(body: str) -> str | None:
+    if not _PLAIN_BODY.fullmatch(body):
+        return None
+    return "\n".join(
+        "<p>" + paragraph.replace("\n", "<br />\n") + "</p>" for paragraph in body.split("\n\n")
+    )
+
+
 def _markdown(body: str) -> str:
+    plain = _plain_paragraphs(body)
+    if plain is not None:
+        return plain
     # Markdown objects are not thread-safe and cost about half a conversion to build: one per
     # thread, reset between uses, and thrown away whenever a conversion fails, since a failed
     # conversion can leave it half-changed (it then renders every later body as plain text).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -131,8 +132,12 @@ def _too_long(field: str, text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def check_email(text: str) -> tuple[str, str | None]:
-    """Return the normalised address, or the text and a message when it is not an address."""
+    """Return the normalised address, or the text and a message when it is not an address.
+
+    Remembered for a few thousand addresses: an import checks each regular commenter's
+    address hundreds of times, and checking one costs more than the rest of a comment."""
     try:
         checked = validate_email(text, check_deliverability=False)
     except EmailNotValidError:

@@ -111,12 +111,17 @@ def _excerpt(element: Element) -> str:
     return ""
 
 
+_WP_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+
+
 def wp_time(text: str) -> datetime | None:
     """Return a WordPress time ("2024-12-05 18:00:00", taken as UTC), or None when unset."""
     text = (text or "").strip()
     if not text or text == _NO_TIME:
         return None
     try:
+        if _WP_TIME.fullmatch(text):  # the usual form, read without strptime's cost
+            return datetime.fromisoformat(text).replace(tzinfo=UTC)
         return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
         return None
