@@ -150,10 +150,11 @@ def test_a_failing_conversion_throws_its_converter_away(monkeypatch):
 
     rendering._render.cache_clear()
     rendering._local.md = None
-    rendering._markdown("warm up")
+    rendering._markdown("warm *up*")
     monkeypatch.setattr(markdown.Markdown, "convert", explode)
-    body = "a body that fails"
-    assert render_body(body) == "<p>a body that fails</p>"
+    # Not plain paragraphs, which are rendered without the converter.
+    body = "a body that *fails*"
+    assert render_body(body) == "<p>a body that *fails*</p>"
     assert body_problem(body) == rendering.UNRENDERABLE
     assert rendering._local.md is None
     monkeypatch.undo()
