@@ -18,6 +18,9 @@ STATIC_PATHS = ["images"]
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
+# An article's own page gives its dates in the article's language (plugins/languages): a
+# CLDR pattern, filled with that language's month names.
+ARTICLE_DATE_PATTERN = "d MMMM y"
 
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
@@ -25,7 +28,7 @@ PLUGIN_PATHS = ["plugins"]
 # check_also goes by its installed name: the editable install `make` does is not among the
 # namespace plugins Pelican lists, so a plain "check_also" would load plugins/check_also a
 # second time, as another module. comments and sitemap are this site's own, in plugins/.
-PLUGINS = ["pelican.plugins.check_also", "comments", "sitemap", "redirects"]
+PLUGINS = ["pelican.plugins.check_also", "comments", "sitemap", "redirects", "languages"]
 
 # Drafts and articles dated in the future are never written to the output folder.
 WITH_FUTURE_DATES = False
