@@ -10,12 +10,16 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import update
 
 from comments_api.actions import importing
+from comments_api.core.imported import ImportedComment
 from comments_api.extensions import get_db
 from comments_api.importers.wxr import WxrError, survey
 from comments_api.importers.wxr_markdown import autop, to_markdown
 from comments_api.store import queries
+from comments_api.store.schema import comments
 from tests.api import conftest as api_fixtures
 from tests.conftest import build_site
 
@@ -242,6 +246,8 @@ def test_every_comment_matches_its_wordpress_comment(make_app, wxr_file, content
     rows = stored(app)
     assert sorted(rows) == sorted(ALL_COMMENTS)
     ours = {wp_id: row["id"] for wp_id, row in rows.items()}
+    # Into a store without them, each comment keeps its WordPress id: old #comment-ID links.
+    assert ours == {wp_id: wp_id for wp_id in ALL_COMMENTS}
     statuses = {"1": "published", "0": "pending", "spam": "spam", "trash": "deleted"}
     for wp_id, source in ALL_COMMENTS.items():
         row = rows[wp_id]
@@ -388,6 +394,46 @@ def test_the_built_site_shows_published_comments_only(make_app, wxr_file, conten
             text = path.read_text(encoding="utf-8", errors="replace")
             for secret in (HIDDEN_TEXT, SPAM_TEXT, "Trashed words", PRIVATE_EMAIL):
                 assert secret not in text, (path, secret)
+
+
+def test_old_comment_anchors_find_their_comment_on_the_built_page(
+    make_app, wxr_file, content, tmp_path, database_url
+):
+    app = make_app()
+    # A comment already has the id of one WordPress comment (105): that one gets a new id.
+    importing.import_comments(app, [isso_comment("1")])
+    with get_db(app).write() as conn:
+        conn.execute(update(comments).where(comments.c.id == 1).values(id=105))
+        queries.advance_comment_ids(conn)
+    result = run(app, wxr_file, "--content", content)
+    assert result.exit_code == 0, result.output
+    assert ("wordpress 105: another comment here has the id 105, so it gets a new one;"
+            " old links to #comment-105 lead to its article") in result.output  # fmt: skip
+    rows = stored_by_key(app)
+    assert rows[("wordpress", "110")]["id"] == 110
+    moved = rows[("wordpress", "105")]["id"]
+    assert moved not in ALL_COMMENTS and moved > 105
+    # Comments posted after the import get ids after every kept one.
+    importing.import_comments(app, [isso_comment("2")])
+    assert stored_by_key(app)[("isso", "2")]["id"] > max(ALL_COMMENTS)
+    output = build_site(tmp_path / "output", content, COMMENTS_DATABASE_URL=database_url)
+    soup = BeautifulSoup((output / "hello-harbour.html").read_text(encoding="utf-8"),
+                         "html.parser")  # fmt: skip
+    assert "Level 10 of the thread" in soup.find(id="comment-110").get_text()
+    assert "Level 5 of the thread" in soup.find(id=f"comment-{moved}").get_text()
+
+
+def isso_comment(source_id: str) -> ImportedComment:
+    return ImportedComment(
+        source="isso", source_id=source_id, thread="hello-harbour", parent_id=None,
+        author="Earlier reader", email="", url="", body="Here before the import.",
+        created=START, status="published",
+    )  # fmt: skip
+
+
+def stored_by_key(app) -> dict[tuple[str, str], dict]:
+    with get_db(app).read() as conn:
+        return {(row["source"], row["source_id"]): row for row in queries.list_comments(conn)}
 
 
 def test_a_long_import_shows_its_progress_on_stderr(make_app, wxr_file, content, monkeypatch):

@@ -3,13 +3,17 @@ content/extra/redirects.json (nginx itself answers them in tests/test_deploy.py)
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from plugins.redirects.pages import nginx_map, plan, redirect_page
 from tests.conftest import ROOT, build_site
+from tests.support import free_port
 
 
 def test_each_old_path_gets_a_page_and_every_address_a_map_line():
@@ -81,3 +85,32 @@ def test_without_redirects_the_map_is_written_empty(tmp_path):
     output = build_site(tmp_path / "output", content,
                         COMMENTS_DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}")  # fmt: skip
     assert (output / "redirects.map").read_text(encoding="utf-8").count("\n") == 1
+
+
+@pytest.mark.browser
+def test_an_old_link_with_an_anchor_reaches_the_same_anchor_on_the_new_page(tmp_path, page):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    (content / "extra" / "redirects.json").write_text(
+        json.dumps({"/2019/05/old-hama/": "rebels-capture-hama.html"})
+    )
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    output = build_site(tmp_path / "output", content, SITEURL=url,
+                        COMMENTS_DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}")  # fmt: skip
+    handler = functools.partial(QuietHandler, directory=str(output))
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"{url}/2019/05/old-hama/#respond")
+        page.wait_for_url(f"{url}/rebels-capture-hama.html#respond")
+        page.goto(f"{url}/2019/05/old-hama/")
+        page.wait_for_url(f"{url}/rebels-capture-hama.html")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass

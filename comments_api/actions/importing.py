@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import re
 import sqlite3
 import sys
 import tempfile
@@ -31,7 +32,7 @@ from ..core.imported import BODY_FORMATS, KINDS, SOURCES, ImportedComment
 from ..core.keys import address_hash, avatar_hash
 from ..core.moderation import DELETED, PENDING, PUBLISHED, SPAM
 from ..core.rendering import render_body
-from ..core.validation import clean_text, validate_comment
+from ..core.validation import MAX_ID, clean_text, validate_comment
 from ..extensions import get_db, get_manifest, now
 from ..fields import LABELS
 from ..store import queries
@@ -40,6 +41,10 @@ from .publishing import published_changed, record
 log = logging.getLogger(__name__)
 # How a long import is going, a line each PROGRESS_EVERY comments (the CLI shows it on stderr).
 progress = logging.getLogger("comments_api.imports.progress")
+# Sources whose pages linked to a comment by its id (WordPress's #comment-ID): their comments
+# keep that id where it is free, so an old link's anchor still finds its comment.
+KEEPS_ITS_ID = frozenset({"wordpress"})
+_WHOLE_NUMBER = re.compile(r"[1-9][0-9]{0,18}")
 # The report names this many of the threads an import touched.
 THREADS_LISTED = 20
 PROGRESS_EVERY = 10_000
@@ -391,6 +396,21 @@ def _known(conn: Any, keys: Iterable[Key]) -> dict[Key, tuple[int, str]]:
     return known
 
 
+def _own_ids(conn: Any, new: Mapping[Key, _Checked], report: ImportReport) -> dict[Key, int]:
+    """Return the ids the new comments of KEEPS_ITS_ID sources keep: their source's own,
+    where the store has no comment of that id (a note says which could not)."""
+    wanted = {key: int(key[1]) for key in new
+              if key[0] in KEEPS_ITS_ID and _WHOLE_NUMBER.fullmatch(key[1])
+              and 0 < int(key[1]) <= MAX_ID}  # fmt: skip
+    taken = queries.taken_ids(conn, wanted.values()) if wanted else set()
+    for key in sorted(k for k, number in wanted.items() if number in taken):
+        report.notes.append(
+            f"{_label(key)}: another comment here has the id {key[1]}, so it gets a new one;"
+            f" old links to #comment-{key[1]} lead to its article"
+        )
+    return {key: number for key, number in wanted.items() if number not in taken}
+
+
 def _store(
     conn: Any,
     checked: dict[Key, _Checked],
@@ -406,6 +426,10 @@ def _store(
     parents, stored_parents = _resolve_parents(new, known, report)
     depth = _depths(parents, report)
     order = {key: index for index, key in enumerate(new)}
+    own_ids = _own_ids(conn, new, report)
+    if own_ids:
+        # The comments given a new id get one above the kept ones, not one a kept one needs.
+        queries.reserve_comment_ids(conn, max(own_ids.values()))
     ids: dict[Key, int] = {}
     touched: dict[str, int] = {}
     published: set[str] = set()
@@ -423,6 +447,8 @@ def _store(
         rows = []
         for key, values in zip(batch, spill.get_many([new[k].row for k in batch]), strict=True):
             parent = parents[key]
+            if key in own_ids:
+                values["id"] = own_ids[key]
             rows.append(queries.new_row(
                 {**values, "parent": ids[parent] if parent else stored_parents.get(key)}
             ))  # fmt: skip

@@ -104,13 +104,24 @@ def insert_comments(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def insert_imported(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert many imported comments, each with its own (source, source_id), in one
-    statement; return their new ids in the order of `rows`."""
-    if not rows:
-        return []
-    result = conn.execute(_INSERT_IMPORTED, [_with_body_key(values) for values in rows])
-    ids = {(row.source, row.source_id): int(row.id) for row in result}
+    """Insert many imported comments, each with its own (source, source_id), in a statement
+    for those that bring their id and one for the others; return their ids in the order of
+    `rows`."""
+    ids: dict[tuple[str, str], int] = {}
+    for given in (True, False):
+        group = [_with_body_key(values) for values in rows if ("id" in values) is given]
+        if group:
+            result = conn.execute(_INSERT_IMPORTED, group)
+            ids.update({(row.source, row.source_id): int(row.id) for row in result})
     return [ids[(values["source"], values["source_id"])] for values in rows]
+
+
+def taken_ids(conn: Connection, candidates: Iterable[int]) -> set[int]:
+    """Return which of these comment ids the store already holds."""
+    taken: set[int] = set()
+    for chunk in _chunks(sorted(set(candidates))):
+        taken.update(conn.scalars(select(comments.c.id).where(comments.c.id.in_(chunk))))
+    return taken
 
 
 def get_comment(conn: Connection, comment_id: int) -> dict[str, Any] | None:
@@ -767,6 +778,25 @@ def comments_by_ids(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str,
 def count_comments(conn: Connection) -> int:
     """Return how many comments the store holds, whatever their status."""
     return conn.scalar(select(func.count()).select_from(comments)) or 0
+
+
+def reserve_comment_ids(conn: Connection, highest: int) -> None:
+    """Make the ids the store gives new comments start above `highest` (and above every
+    stored one), so rows inserted later with their own ids up to it find them free."""
+    if conn.dialect.name == "postgresql":
+        stored = select(func.coalesce(func.max(comments.c.id), 0)).scalar_subquery()
+        conn.execute(select(func.setval(func.pg_get_serial_sequence(comments.name, "id"),
+                                        func.greatest(highest, stored, 1))))  # fmt: skip
+    elif conn.dialect.name == "sqlite":
+        # AUTOINCREMENT's counter: its row exists once the table had a row.
+        conn.exec_driver_sql(
+            "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (highest, comments.name)
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT EXISTS"
+            " (SELECT 1 FROM sqlite_sequence WHERE name = ?)",
+            (comments.name, highest, comments.name),
+        )
 
 
 def advance_comment_ids(conn: Connection) -> None:

@@ -52,12 +52,16 @@ def plan(redirects: Mapping[object, object], existing: set[str]) -> Plan:
 
 def redirect_page(site_url: str, new: str, title: str) -> str:
     """Return the HTML of a page that sends readers (and search engines) to `new`."""
+    site = html.escape(site_url.rstrip("/"), quote=True)
     target = html.escape(site_url.rstrip("/") + new, quote=True)
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n"
         f'<link rel="canonical" href="{target}">\n'
         '<meta name="robots" content="noindex">\n'
+        # Before the refresh, which drops the old address's anchor (#comment-12): the script
+        # goes to the new address with it.
+        f'<script src="{site}/theme/js/moved.js"></script>\n'
         f'<meta http-equiv="refresh" content="0; url={target}">\n'
         "</head>\n<body>\n"
         # A page like every other of the site for a reader whose browser does not follow the

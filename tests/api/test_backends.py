@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 
 from comments_api import create_app
 from comments_api.actions.editor import delete, set_status
+from comments_api.actions.importing import import_comments
+from comments_api.core.imported import ImportedComment
 from comments_api.extensions import get_db
 from comments_api.store import engine as store_engine
 from comments_api.store import queries
@@ -96,6 +98,29 @@ def test_ids_are_not_reused_after_a_delete(store_app):
     delete(store_app, [first])
     second = client.post("/api/comments", json=comment(body="b")).get_json()["id"]
     assert second > first
+
+
+def test_imported_wordpress_comments_keep_their_ids_and_new_ones_follow(store_app):
+    client = store_app.test_client()
+    first = client.post("/api/comments", json=comment(body="posted first")).get_json()["id"]
+
+    def wordpress(number: int, parent: int | None = None) -> ImportedComment:
+        return ImportedComment(
+            source="wordpress", source_id=str(number), thread=THREAD,
+            parent_id=str(parent) if parent else None, author=f"Writer {number}", email="",
+            url="", body=f"Imported {number}", created=datetime(2021, 3, 4, tzinfo=UTC),
+            status="published",
+        )  # fmt: skip
+
+    # Its id is taken by the posted comment: the reply to it gets a new one, above 900.
+    report = import_comments(store_app, [wordpress(900), wordpress(first, 900)])
+    assert any(f"another comment here has the id {first}" in note for note in report.notes)
+    with get_db(store_app).read() as conn:
+        rows = {row["source_id"]: row for row in queries.list_comments(conn) if row["source"]}
+    assert rows["900"]["id"] == 900
+    assert rows[str(first)]["id"] > 900 and rows[str(first)]["parent"] == 900
+    later = client.post("/api/comments", json=comment(body="posted after")).get_json()["id"]
+    assert later > rows[str(first)]["id"]
 
 
 def test_cli_works_against_the_store(store_app, any_database_url, manifest):
