@@ -28,7 +28,14 @@ PLUGIN_PATHS = ["plugins"]
 # check_also goes by its installed name: the editable install `make` does is not among the
 # namespace plugins Pelican lists, so a plain "check_also" would load plugins/check_also a
 # second time, as another module. comments and sitemap are this site's own, in plugins/.
-PLUGINS = ["pelican.plugins.check_also", "comments", "sitemap", "redirects", "languages"]
+PLUGINS = [
+    "pelican.plugins.check_also",
+    "comments",
+    "share_cards",
+    "sitemap",
+    "redirects",
+    "languages",
+]
 
 # Drafts and articles dated in the future are never written to the output folder.
 WITH_FUTURE_DATES = False
@@ -78,3 +85,17 @@ COMMENTS_MAX_DEPTH = 5
 # Top-level comments on an article page (as WordPress); older ones are baked into numbered
 # comment pages beside it, linked without JavaScript. 0 keeps every comment on the article.
 COMMENTS_PER_PAGE = 50
+
+# Share cards (plugins/share_cards): raster images for social sites, search engines and feeds,
+# made at build time and kept in CACHE_PATH by the hash of what made them.
+SHARE_CARDS_ENABLED = True
+SHARE_CARDS_PATH = "images/share"
+SHARE_CARDS_FORMAT = "png"
+# Where rendered cards are kept between builds; None: CACHE_PATH/share_cards.
+SHARE_CARDS_CACHE_PATH = None
+# og:locale of a page's language, where CLDR's most likely territory is not the one meant.
+SHARE_CARDS_LOCALES = {"en": "en_GB"}
+# The site's mark, in the theme's static folder: the cards, the publisher logo, feed icons.
+SITE_LOGO = "images/favicon.svg"
+# The site's search page (queried as ?q=), for the home page's SearchAction; None: no search.
+SEARCH_URL = None

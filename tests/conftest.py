@@ -15,6 +15,7 @@ from tests.find_browser import find_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = find_chromium()  # None: Playwright launches its own download, or says to install it
+SHARED_CARDS = ROOT / "cache" / "test-share-cards"
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +38,8 @@ def build_site(
             "PATH": str(content or ROOT / "content"),
             "OUTPUT_PATH": str(output),
             "CACHE_PATH": str(output.parent / "cache"),
+            # Cards are keyed by what made them: every build of the run shares them.
+            "SHARE_CARDS_CACHE_PATH": str(SHARED_CARDS),
             **override,
         },
     )
