@@ -83,8 +83,9 @@ def read_share_settings(settings: dict) -> ShareSettings:
         default_lang=str(settings.get("DEFAULT_LANG", "en")),
         content_path=Path(settings["PATH"]),
         output_path=Path(settings["OUTPUT_PATH"]),
-        cache_path=Path(settings.get("SHARE_CARDS_CACHE_PATH")
-                        or Path(settings["CACHE_PATH"]) / "share_cards"),  # fmt: skip
+        cache_path=Path(
+            settings.get("SHARE_CARDS_CACHE_PATH") or Path(settings["CACHE_PATH"]) / "share_cards"
+        ),  # fmt: skip
         cards_path=cards_path,
         image_format=image_format,
         locales=dict(locales),
