@@ -35,6 +35,7 @@ PLUGINS = [
     "sitemap",
     "redirects",
     "languages",
+    "search",
 ]
 
 # Drafts and articles dated in the future are never written to the output folder.
@@ -61,7 +62,7 @@ DEFAULT_PAGINATION = 8
 PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": None, "archives": 20}
 SUMMARY_MAX_LENGTH = 40
 
-DIRECT_TEMPLATES = ["index", "categories", "authors", "tags", "archives", "404"]
+DIRECT_TEMPLATES = ["index", "categories", "authors", "tags", "archives", "404", "search"]
 ARCHIVES_SAVE_AS = "archives.html"
 YEAR_ARCHIVE_SAVE_AS = ""
 MONTH_ARCHIVE_SAVE_AS = ""
@@ -74,6 +75,11 @@ MARKDOWN = {
     },
     "output_format": "html5",
 }
+
+# Search (plugins/search): every build writes a Pagefind index of the articles into this folder
+# of the output; the search page (search.html, a direct template) and the masthead's box use it.
+SEARCH_ENABLED = True
+SEARCH_BUNDLE_PATH = "pagefind"
 
 # Comments (plugins/comments): the build writes the threads the service accepts and bakes the
 # published comments into the pages.
@@ -98,4 +104,4 @@ SHARE_CARDS_LOCALES = {"en": "en_GB"}
 # The site's mark, in the theme's static folder: the cards, the publisher logo, feed icons.
 SITE_LOGO = "images/favicon.svg"
 # The site's search page (queried as ?q=), for the home page's SearchAction; None: no search.
-SEARCH_URL = None
+SEARCH_URL = "search.html"

@@ -2,9 +2,10 @@
 
 `make audit` builds the site, then runs this. It serves the output folder with the comment
 service on 127.0.0.1 (an empty store of its own), as readers get the site, runs the
-Lighthouse npm package (bench/node_modules) with Debian's chromium on the home page and an
-article page, and prints one row per page. Targets: accessibility, best practices and SEO 100;
-an article page under 60 KB with its CSS and JS (images aside).
+Lighthouse npm package (bench/node_modules) with Debian's chromium on the home page, an
+article page and the search page (with a query), and prints one row per page. Targets:
+performance, accessibility, best practices and SEO 100; an article page under 60 KB with its
+CSS and JS (images aside).
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         server, base = serve(folder.resolve(), Path(tmp))
         try:
-            for name, path in [("home", ""), ("article", args.article)]:
+            pages = [("home", ""), ("article", args.article), ("search", "search.html?q=harbour")]
+            for name, path in pages:
                 report = run_lighthouse(f"{base}/{path}", Path(tmp), args.preset)
                 scores = [round(report["categories"][c]["score"] * 100) for c in CATEGORIES]
                 rows.append((name, *scores, *page_weights(report)))

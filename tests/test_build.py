@@ -167,11 +167,13 @@ def test_article_carries_social_and_structured_data(page_soup):
     assert data["author"][0]["name"]
 
 
-def test_home_page_leads_with_the_newest_story_and_paginates(site, page_soup):
-    newest = max(PUBLISHED, key=lambda s: s.meta["date"])
+def test_home_page_leads_with_the_featured_story_and_paginates(site, page_soup):
+    featured = max(
+        (s for s in PUBLISHED if s.meta.get("featured") == "yes"), key=lambda s: s.meta["date"]
+    )
     home = page_soup("index.html")
     lead = home.select_one(".lead-story .card-title a")
-    assert lead["href"].endswith(f"{newest.slug}.html")
+    assert lead["href"].endswith(f"{featured.slug}.html")
     assert home.select(".latest .card")
     assert home.find("a", rel="next")["href"].endswith("index2.html")
     assert (site / "index2.html").is_file()
@@ -262,8 +264,10 @@ def test_make_newpost_writes_an_article_that_builds(tmp_path):
     assert path == content / "articles/harbour-lights-return-to-port-alden.md"
     header = path.read_text(encoding="utf-8").split("\n\n")[0]
     keys = [line.split(":")[0] for line in header.splitlines()]
-    assert keys == ["Title", "Date", "Author", "Category", "Tags", "Summary", "Slug"]
+    assert keys == ["Title", "Date", "Category", "Summary", "Slug", "Status"]
     assert re.search(r"^Date: \d{4}-\d\d-\d\d \d\d:\d\d$", header, re.M)
+    # A draft until the author publishes it.
+    path.write_text(path.read_text(encoding="utf-8").replace("Status: draft", "Status: published"))
     output = build_site(
         tmp_path / "out", content, COMMENTS_DATABASE_URL=f"sqlite:///{tmp_path}/x.db"
     )

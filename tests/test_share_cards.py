@@ -115,7 +115,10 @@ def test_home_page_describes_the_site_and_its_publisher(site):
     assert items["WebSite"]["name"] == "The Alden Courier"
     assert items["WebSite"]["url"] == f"{SITEURL}/"
     assert items["WebSite"]["inLanguage"] == "en"
-    assert "potentialAction" not in items["WebSite"]  # the site has no search page
+    # The site's search page answers ?q=, as the SearchAction says.
+    action = items["WebSite"]["potentialAction"]
+    assert action["target"]["urlTemplate"] == f"{SITEURL}/search.html?q={{search_term_string}}"
+    assert (site / "search.html").is_file()
     assert items["Organization"]["url"] == f"{SITEURL}/"
     assert _file(site, items["Organization"]["logo"]["url"]).is_file()
     assert _json_ld(_soup(site, "index2.html")) == []  # only the home page itself

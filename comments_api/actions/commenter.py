@@ -33,13 +33,16 @@ from ..core.tokens import (
 )
 from ..core.validation import Submission, validate_comment
 from ..extensions import get_db, get_manifest, now
-from ..fields import EDITABLE, FIXED, LABELS, STORED_INPUTS, TEXT_KINDS
+from ..fields import EDITABLE, FIXED, LABELS, STORED_INPUTS, TEXT_KINDS, iso_time, public_view
 from ..store import queries
 from . import mail
 from .publishing import published_changed, record
 
 log = logging.getLogger(__name__)
-FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
+FLOOD_MESSAGE = "You are posting comments too quickly."
+# What a reader asking for a comment that is not theirs is told, whatever the reason: no
+# such comment, held, someone else's, or the edit time over.
+NOT_YOURS = "No comment of yours is here, or the time to change it has passed."
 # Screened for moderation words besides the body (thread and parent are not text).
 SCREENED = tuple(f.name for f in STORED_INPUTS if f.kind in TEXT_KINDS and f.name != "body")
 
@@ -74,6 +77,19 @@ def policy(app: Flask) -> Policy:
 def public_status(status: str) -> str:
     """Return the status a commenter is told: spam looks like any held comment."""
     return "pending" if status == SPAM else status
+
+
+def wait_words(seconds: int) -> str:
+    """Return a wait as a reader reads it: "1 second", "40 seconds", "2 minutes"."""
+    if seconds < 60:
+        return f"{seconds} second" + ("" if seconds == 1 else "s")
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute" + ("" if minutes == 1 else "s")
+
+
+def please_wait(seconds: int, doing: str = "posting") -> str:
+    """Return the sentence that tells a client how long to wait (from its Retry-After)."""
+    return f"Please wait {wait_words(seconds)} before {doing} again."
 
 
 def _screened(submission: Submission) -> dict[str, str]:
@@ -164,7 +180,10 @@ def create(
             if latest is not None:
                 wait = max(1, int((latest + timedelta(seconds=flood) - moment).total_seconds()) + 1)
                 raise ApiError(
-                    429, FLOOD_MESSAGE, headers={"Retry-After": str(wait)}, values=values
+                    429,
+                    f"{FLOOD_MESSAGE} {please_wait(wait)}",
+                    headers={"Retry-After": str(wait)},
+                    values=values,
                 )
             if by_email is not None:
                 held = held or "this email posted moments ago from elsewhere"
@@ -287,8 +306,35 @@ def edit(app: Flask, comment_id: int, token: str | None, changes: dict[str, Any]
     return row
 
 
-def remove(app: Flask, comment_id: int, token: str | None) -> None:
-    """Delete a comment at its author's request.
+def own(app: Flask, comment_id: int, token: str | None) -> dict[str, Any]:
+    """Return the author's own comment, whatever its status, to the holder of its edit token
+    within the edit window.
+
+    Raises:
+        ApiError: 404 with the same message for everyone else, so that nobody learns
+            whether a comment exists, is held or is someone else's.
+    """
+    with get_db(app).read() as conn:
+        try:
+            return _authorised_row(conn, app, comment_id, token)
+        except ApiError:
+            raise ApiError(404, NOT_YOURS) from None
+
+
+def own_view(row: dict[str, Any], edit_seconds: int) -> dict[str, Any]:
+    """Return what its author sees of their own comment: the public comment, the status they
+    are told, the text as typed (to edit it) and the end of the edit window."""
+    return {
+        **public_view(row),
+        "thread": row["thread"],
+        "status": public_status(row["status"]),
+        "body": row["body"],
+        "edit_until": iso_time(row["created"] + timedelta(seconds=edit_seconds)),
+    }
+
+
+def remove(app: Flask, comment_id: int, token: str | None) -> dict[str, Any]:
+    """Delete a comment at its author's request and return it as it was.
 
     Raises:
         ApiError: 404 unknown, 403 not the author or too late.
@@ -301,3 +347,4 @@ def remove(app: Flask, comment_id: int, token: str | None) -> None:
     log.info("comments: comment %s deleted by its author", comment_id)
     if row["status"] == PUBLISHED:
         published_changed(app, [row["thread"]])
+    return row

@@ -6,7 +6,7 @@ import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from .threads import Node, ThreadState, build_tree, count_label
 
@@ -199,6 +199,8 @@ def walk(nodes: Sequence[Node]):
 
 @functools.lru_cache(maxsize=20_000)
 def format_date(iso: str) -> str:
-    """Return an ISO 8601 time as a reader sees it: "5 December 2024 at 18:03"."""
+    """Return an ISO 8601 time as a reader sees it, with its time zone:
+    "5 December 2024, 18:03 UTC" (a time without a zone is taken as UTC)."""
     moment = datetime.fromisoformat(iso)
-    return f"{moment.day} {moment:%B %Y} at {moment:%H:%M}"
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment
+    return f"{moment.day} {moment:%B %Y}, {moment:%H:%M} UTC"

@@ -24,6 +24,12 @@ SECTION_TEMPLATE = "comments/section.html"
 # Pelican's own defaults, so a section rendered here is byte for byte the build's.
 JINJA_OPTIONS = {"trim_blocks": True, "lstrip_blocks": True}
 BEGIN, END = "<!--comments:begin-->", "<!--comments:end-->"
+# The language the section's own words (headings, labels, buttons) are written in: the
+# site's DEFAULT_LANG. They carry it, so that on an article in another language they are
+# still read as what they are; comments themselves take the article's language.
+CHROME_LANG = "en"
+# The comment policy beside the form: the site's page content/pages/comment-policy.md.
+POLICY_URL = "/pages/comment-policy.html"
 
 
 def sanitiser_allowlist() -> dict[str, str]:
@@ -52,6 +58,8 @@ def template_globals() -> dict[str, Any]:
         "comment_fields": FIELDS,
         "comment_field": BY_NAME,
         "sanitiser": sanitiser_allowlist(),
+        "chrome_lang": CHROME_LANG,
+        "policy_url": POLICY_URL,
     }
 
 

@@ -13,7 +13,7 @@ from flask import Flask, Response
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",  # the search index runs as WebAssembly
         "style-src 'self'",
         "img-src 'self'",
         "font-src 'self'",

@@ -115,8 +115,9 @@ def _paths() -> dict[str, Any]:
                 # A form post is answered with HTML pages: the article (303) or the refusal.
                 "responses": {
                     "201": _json(_ref("CreatedComment"), "Stored (JSON request)."),
-                    "303": {"description": "Stored (form request): to the article page, at "
-                            "#comment-<id> or #comment-pending."},
+                    "303": {"description": "Stored (form request): to the article at "
+                            "#comment-<id>, or for a held comment to /api/comments/<id>/own "
+                            "(#comment-pending when COMMENTS_EDIT_SECONDS=0)."},
                     **{code: _with_page(answer) for code, answer in refused.items()},
                 },
             }
@@ -151,6 +152,59 @@ def _paths() -> dict[str, Any]:
                 "responses": {"204": {"description": "Deleted."},
                               "403": _error("No valid edit token, or the edit time is over."),
                               "404": _error("No such comment.")},
+            },
+        },
+        "/api/comments/{comment_id}/own": {
+            "parameters": [ID],
+            "get": {
+                "summary": "Your own comment (held or published) while you may change it",
+                "operationId": "ownComment",
+                "security": BEARER,
+                "responses": {
+                    "200": {"description": "The comment with its status, thread, body as typed "
+                            "and edit_until (JSON), or its page with edit and delete forms (HTML).",
+                            "content": {"application/json": {"schema": {
+                                "allOf": [_ref("Comment")], "type": "object", "properties": {
+                                    "status": STATUS, "thread": {"type": "string"},
+                                    "body": {"type": "string"},
+                                    "edit_until": {"type": "string", "format": "date-time"}}}},
+                                "text/html": {}}},
+                    "404": _with_page(_error("Not yours, no such comment, or the edit time is "
+                                             "over (one answer for all three).")),
+                },
+            },
+        },
+        "/api/comments/{comment_id}/edit": {
+            "parameters": [ID],
+            "post": {
+                "summary": "Edit your own comment from its page's form",
+                "operationId": "ownEditForm",
+                "security": BEARER,
+                "requestBody": {"required": True, "content": {
+                    "application/x-www-form-urlencoded": {"schema": {"type": "object",
+                        "properties": {k: SUBMISSION["properties"][k] for k in EDITABLE}}}}},
+                "responses": {
+                    "303": {"description": "Changed: to the comment's own page."},
+                    "403": {"description": "Posted from another origin (HTML page)."},
+                    "404": {"description": "Not yours, or too late (HTML page)."},
+                    "422": {"description": "Field errors: the own page again, text kept.",
+                            "content": {"text/html": {}}},
+                    "429": {"description": "Too many attempts (HTML page)."},
+                },
+            },
+        },
+        "/api/comments/{comment_id}/delete": {
+            "parameters": [ID],
+            "post": {
+                "summary": "Delete your own comment from its page's form",
+                "operationId": "ownDeleteForm",
+                "security": BEARER,
+                "responses": {
+                    "200": {"description": "Deleted (HTML page).", "content": {"text/html": {}}},
+                    "403": {"description": "Posted from another origin (HTML page)."},
+                    "404": {"description": "Not yours, or too late (HTML page)."},
+                    "429": {"description": "Too many attempts (HTML page)."},
+                },
             },
         },
         "/api/comments/{comment_id}/report": {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, request
+from flask import Blueprint, Response, current_app, jsonify, redirect, request, url_for
 
 from ..actions import commenter
 from ..bake.manifest import article_path
@@ -41,14 +41,32 @@ def _count_attempt(client: str, values: dict | None = None) -> None:
         ApiError: 429 with Retry-After once the client is over COMMENTS_ATTEMPT_LIMIT.
     """
     if (wait := get_attempt_limiter().take(client)) is not None:
-        raise _too_many(wait, "Too many attempts from you just now. Please wait a little.", values)
+        message = f"Too many attempts from you just now. {commenter.please_wait(wait, 'trying')}"
+        raise _too_many(wait, message, values)
 
 
 def _too_many(wait: int, message: str, values: dict | None) -> ApiError:
     return ApiError(429, message, headers={"Retry-After": str(wait)}, values=values)
 
 
-def _token(comment_id: int) -> str | None:
+def edit_cookie_path(comment_id: int) -> str:
+    """Return the path of a comment's edit cookie: its own API address and those below."""
+    return f"{bp.url_prefix}/comments/{comment_id}"
+
+
+def count_attempt() -> None:
+    """Count one write request of this visitor (see _count_attempt)."""
+    _count_attempt(visitor_address())
+
+
+def forget_edit_cookie(response: Response, comment_id: int) -> None:
+    """Remove a deleted comment's edit cookie from the browser."""
+    response.delete_cookie(COOKIE.format(comment_id), path=edit_cookie_path(comment_id))
+
+
+def edit_token(comment_id: int) -> str | None:
+    """Return the edit token this request carries for a comment: a Bearer token, else the
+    comment's edit cookie."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
@@ -68,7 +86,7 @@ def create_comment() -> Response:
         raise ApiError(400, "Your comment could not be posted.", values=values)
     limiter = get_limiter()
     if (wait := limiter.retry_after(client)) is not None:
-        message = "You have posted several comments just now. Please wait a little."
+        message = f"You have posted several comments just now. {commenter.please_wait(wait)}"
         raise _too_many(wait, message, values)
     submission, errors = validate_comment(fields)
     if errors:
@@ -84,11 +102,16 @@ def create_comment() -> Response:
     limiter.hit(client)
     comment_id = posted.row["id"]
     if request.mimetype == FORM:
-        anchor = f"comment-{comment_id}" if posted.status == "published" else "comment-pending"
+        article = article_path(site_url(), posted.thread_url)
         if posted.change is not None:
             # Without JavaScript the browser goes to the static page: let it show the comment.
             get_page_worker().wait_until_shown(posted.row["thread"], posted.change, FORM_WAIT)
-        response = redirect(f"{article_path(site_url(), posted.thread_url)}#{anchor}", 303)
+            response = redirect(f"{article}#comment-{comment_id}", 303)
+        elif posted.token is not None:
+            # A held comment: its author's own page shows it, to change or delete it.
+            response = redirect(url_for("pages.own_comment", comment_id=comment_id), 303)
+        else:
+            response = redirect(f"{article}#comment-pending", 303)
     else:
         answer = {**public_view(posted.row), "status": posted.status}
         if posted.token is not None:
@@ -97,7 +120,7 @@ def create_comment() -> Response:
         response.status_code = 201
         response.headers["Location"] = f"{bp.url_prefix}/comments/{comment_id}"
     if posted.token is not None:
-        path = f"{bp.url_prefix}/comments/{comment_id}"
+        path = edit_cookie_path(comment_id)
         seconds = current_app.config["COMMENTS_EDIT_SECONDS"]
         _set_cookie(response, COOKIE.format(comment_id), posted.token, seconds, path)
     days = COMMENTER_DAYS * 86400
@@ -113,7 +136,7 @@ def edit_comment(comment_id: int) -> Response:
     """Change the editable fields of the author's own comment within the edit window."""
     _count_attempt(visitor_address())
     changes = read_body(request, form_allowed=False)
-    row = commenter.edit(current_app, comment_id, _token(comment_id), changes)
+    row = commenter.edit(current_app, comment_id, edit_token(comment_id), changes)
     response = jsonify({**public_view(row), "status": commenter.public_status(row["status"])})
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -123,7 +146,7 @@ def edit_comment(comment_id: int) -> Response:
 def delete_comment(comment_id: int) -> Response:
     """Delete the author's own comment within the edit window."""
     _count_attempt(visitor_address())
-    commenter.remove(current_app, comment_id, _token(comment_id))
+    commenter.remove(current_app, comment_id, edit_token(comment_id))
     response = Response(status=204)
-    response.delete_cookie(COOKIE.format(comment_id), path=f"{bp.url_prefix}/comments/{comment_id}")
+    forget_edit_cookie(response, comment_id)
     return response

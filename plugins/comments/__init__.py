@@ -88,9 +88,13 @@ def section_settings(settings) -> dict:
     }
 
 
-def database_url(settings) -> str:
-    """Return the comment store the build reads: its setting, else the service's."""
-    return settings.get("COMMENTS_DATABASE_URL") or read_setting("COMMENTS_DATABASE_URL")
+def database_url(settings) -> str | None:
+    """Return the comment store the build reads: its setting, else the service's; None when
+    the setting is there but empty (a build without comments: `make publish` without a
+    production store)."""
+    if "COMMENTS_DATABASE_URL" in settings:
+        return settings["COMMENTS_DATABASE_URL"] or None
+    return read_setting("COMMENTS_DATABASE_URL")
 
 
 def read_comments(
@@ -101,6 +105,8 @@ def read_comments(
     usable store."""
     try:
         url = database_url(settings)
+        if url is None:
+            return {}, {}, None
         latest = read_latest_change(url)
         return read_published(url, threads), read_thread_rules(url), latest
     except Exception as error:  # a bad store must not stop the build; the pages show none

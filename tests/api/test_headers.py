@@ -91,7 +91,7 @@ def send(base: str, method: str, path: str, body: bytes = b"", **headers: str) -
 
 def assert_hardened(headers: dict[str, str]) -> None:
     policy = {d.split()[0]: d.split()[1:] for d in headers["content-security-policy"].split("; ")}
-    assert policy["script-src"] == ["'self'"]
+    assert policy["script-src"] == ["'self'", "'wasm-unsafe-eval'"]
     assert policy["object-src"] == ["'none'"]
     assert policy["base-uri"] == ["'none'"]
     assert policy["form-action"] == ["'self'"]

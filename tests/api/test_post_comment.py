@@ -44,11 +44,11 @@ def test_form_post_redirects_303_to_the_new_comment(client):
     assert answer.headers["Location"] == "/rebels-capture-hama.html#comment-1"
 
 
-def test_form_post_of_a_held_comment_redirects_to_the_pending_notice(make_app):
+def test_form_post_of_a_held_comment_redirects_to_the_authors_own_page(make_app):
     client = make_app(COMMENTS_MODERATION="all").test_client()
     answer = client.post("/api/comments", data=comment(thread="second-story"))
     assert answer.status_code == 303
-    assert answer.headers["Location"] == "/world/second-story.html#comment-pending"
+    assert answer.headers["Location"] == "/api/comments/1/own"
 
 
 def test_redirect_keeps_the_site_path_prefix(make_app, manifest):

@@ -172,7 +172,7 @@ def test_a_staff_reply_is_published_with_the_badge_on_the_static_page(live, mode
     assert eventually(lambda: "Our data desk does, every week." in page(live))
     html = page(live)
     reply = html[html.index("Our data desk does") - 2000 : html.index("Our data desk does")]
-    assert '<span class="staff-badge">Staff</span>' in reply
+    assert '<span class="staff-badge" lang="en">Staff</span>' in reply
     thread = requests.get(f"{live.url}/api/threads/{HAMA}/comments", timeout=30).json()
     [staff] = [c for c in thread["comments"] if c["staff"]]
     assert staff["parent"] == comment_id and "email" not in staff

@@ -83,4 +83,4 @@ def test_featured_comments_are_listed_on_the_article_page_with_links_to_their_pl
     # The first comment lives on comment page 1; the fifth on the article's own page.
     assert first.href == "t-comments-1.html#comment-1"
     assert fifth.href == "#comment-5"
-    assert first.date_label == "1 December 2026 at 12:01"
+    assert first.date_label == "1 December 2026, 12:01 UTC"

@@ -11,7 +11,7 @@
 
   var corner = document.createElement("aside");
   corner.className = "check-also-corner";
-  corner.setAttribute("aria-label", "Check Also");
+  corner.setAttribute("aria-label", "Check Also, in the corner");  // not the same name as the box in the page
   corner.hidden = true;
   var label = document.createElement("p");
   label.className = "check-also-corner-label";

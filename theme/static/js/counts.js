@@ -15,7 +15,9 @@
       Array.prototype.forEach.call(links, function (a) {
         var n = counts[a.getAttribute("data-thread")];
         if (typeof n !== "number") return;
-        a.textContent = n === 0 ? "No comments yet" : n === 1 ? "1 Comment" : n + " Comments";
+        // A list shows a count only when there are comments: none says nothing at all.
+        a.textContent = n === 0 ? "" : n === 1 ? "1 Comment" : n + " Comments";
+        a.hidden = n === 0;
       });
     })
     .catch(function () {});
