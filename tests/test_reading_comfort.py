@@ -69,10 +69,15 @@ def test_an_english_page_marks_nothing(site):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", SCHEMES)
-@pytest.mark.parametrize("path", ["/", f"/{FRENCH}.html", f"/{BUDGET}.html", "/archives.html"])
+@pytest.mark.parametrize(
+    "path", ["/", f"/{HAMA}.html", f"/{FRENCH}.html", f"/{BUDGET}.html", "/archives.html",
+             "/search.html?q=harbour"],
+)  # fmt: skip
 def test_pages_have_no_axe_violations_in_either_scheme(page: Page, live, scheme, path):
     page.emulate_media(color_scheme=scheme)
     page.goto(live.url + path)
+    if "search" in path:
+        expect(page.locator("#search-results li").first).to_be_visible()
     assert run_axe(page) == []
 
 

@@ -80,8 +80,9 @@ def test_search_page_and_masthead_box_are_plain_forms(page_soup):
     assert search.select_one("ol#search-results")
     note = search.select_one("#search-fallback")
     assert {a["href"] for a in note.find_all("a")} == {"./archives.html", "./categories.html"}
-    # Lists are not indexed and articles are: the search page itself says noindex to robots.
-    assert search.find("meta", attrs={"name": "robots"})["content"] == "noindex"
+    # Search engines may index the page, once: every query's address has it as canonical.
+    assert search.find("meta", attrs={"name": "robots"}) is None
+    assert search.find("link", rel="canonical")["href"].endswith("/search.html")
 
 
 @pytest.fixture(scope="module")
