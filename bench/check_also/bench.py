@@ -35,11 +35,16 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+# Plugins whose work is the same with any ranker and would swamp the builds compared here
+# (share cards drawn and a search index written for thousands of corpus articles).
+NOT_COMPARED = ("share_cards", "search")
+
+
 def project_plugins() -> list[str]:
-    """Return PLUGINS of the project's pelicanconf.py."""
+    """Return PLUGINS of the project's pelicanconf.py, without those NOT_COMPARED."""
     namespace: dict = {}
     exec((ROOT / "pelicanconf.py").read_text(encoding="utf-8"), namespace)
-    return list(namespace["PLUGINS"])
+    return [name for name in namespace["PLUGINS"] if name not in NOT_COMPARED]
 
 
 def build(python: Path, site: Path, plugins: list[str], **extra) -> dict:

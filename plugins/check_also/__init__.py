@@ -20,7 +20,7 @@ from pelican import signals
 from .cache import FORMAT, ResultCache, content_hash
 from .records import Choice, Doc
 from .settings import CheckAlsoSettingError, Config, read_config
-from .text import Tokeniser, strip_html, teaser, term_text
+from .text import Tokeniser, stop_words_for, strip_html, teaser, term_text
 
 if TYPE_CHECKING:
     from .vector_cache import VectorCache
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 # Part of the cached result's key: bump it when the ranking changes, so an upgraded plugin
 # never reuses choices made by an older one.
-RANKING_VERSION = 2
+RANKING_VERSION = 3
 
 
 class Link(NamedTuple):
@@ -43,6 +43,7 @@ class Link(NamedTuple):
     date_text: str
     image: str | None
     image_alt: str | None
+    lang: str  # the article's language: the theme marks a headline in another one
 
 
 class CheckAlso:
@@ -91,6 +92,7 @@ class CheckAlso:
                 getattr(article, "locale_date", ""),
                 article.metadata.get("image"),
                 article.metadata.get("image_alt"),
+                str(getattr(article, "lang", "") or ""),
             )
         return found
 
@@ -141,7 +143,7 @@ def _doc(article, translation_id) -> Doc:
 
 def _records(articles: list, config: Config, translation_id) -> tuple:
     """Return (records, texts, content hashes, articles) of every article that can be ranked."""
-    stop_key = "\x1e".join(sorted(config.stop_words))
+    stop_keys: dict[str, str] = {}  # language -> its stop words, as part of the text hash
     docs, texts, hashes, kept = [], [], [], []
     for article in articles:
         article.check_also = None
@@ -152,7 +154,10 @@ def _records(articles: list, config: Config, translation_id) -> tuple:
             logger.warning("check_also: skipped, %s (%s)", error, _path(article))
             continue
         texts.append((title_html, body_html))
-        hashes.append(content_hash(str(FORMAT), stop_key, title_html, body_html))
+        lang = docs[-1].lang
+        if lang not in stop_keys:
+            stop_keys[lang] = "\x1e".join(sorted(stop_words_for(config.stop_words, lang)))
+        hashes.append(content_hash(str(FORMAT), stop_keys[lang], title_html, body_html))
         kept.append(article)
     return docs, texts, hashes, kept
 
@@ -165,11 +170,15 @@ def _with_vectors(
     for i, key in enumerate(hashes):
         if key not in vectors:
             missing.setdefault(key, i)
-    found = Tokeniser(config.stop_words).vectors(
-        [term_text(part) for i in missing.values() for part in texts[i]]
-    )
-    for n, key in enumerate(missing):
-        vectors.put(key, (found[2 * n], found[2 * n + 1]))
+    # One tokeniser per language, each with that language's stop words.
+    by_lang: dict[str, list[bytes]] = {}
+    for key, i in missing.items():
+        by_lang.setdefault(docs[i].lang, []).append(key)
+    for lang, keys in by_lang.items():
+        tokeniser = Tokeniser(stop_words_for(config.stop_words, lang))
+        found = tokeniser.vectors([term_text(part) for key in keys for part in texts[missing[key]]])
+        for n, key in enumerate(keys):
+            vectors.put(key, (found[2 * n], found[2 * n + 1]))
     out = []
     for doc, key in zip(docs, hashes, strict=True):
         title, body = vectors.get(key)

@@ -16,7 +16,10 @@ from threadpoolctl import threadpool_limits
 from . import vectors
 from .records import NONE, Choice, Doc, Params
 
-__all__ = ["Choice", "Doc", "Params", "rank_related"]
+__all__ = ["Choice", "Doc", "Params", "rank_related", "share_cap", "spread"]
+
+# Up to this many articles, every pair is scored exactly (at most 250,000 products).
+EXHAUSTIVE_UP_TO = 500
 
 
 def _scored_pairs(docs: Sequence[Doc], p: Params) -> tuple[np.ndarray, ...]:
@@ -29,9 +32,15 @@ def _scored_pairs(docs: Sequence[Doc], p: Params) -> tuple[np.ndarray, ...]:
     x = vectors.weighted_matrix([d.title for d in docs], [d.body for d in docs], p.title_weight)
     eligible = np.fromiter((d.eligible for d in docs), bool, n)
     rescored = max(p.rescored, p.related_count + 2)
-    src, dst, partial = vectors.candidates(
-        x, max(p.candidates, rescored), p.query_terms, p.index_terms, p.posting_limit, eligible
-    )
+    # A small site compares every pair exactly: cheap there, and the candidate search, which
+    # looks articles up by their strongest words only, could miss a pair that shares weaker ones.
+    small = n <= EXHAUSTIVE_UP_TO
+    if small:
+        src, dst, partial = vectors.all_pairs(x, eligible)
+    else:
+        src, dst, partial = vectors.candidates(
+            x, max(p.candidates, rescored), p.query_terms, p.index_terms, p.posting_limit, eligible
+        )
     langs, groups = _codes([d.lang for d in docs]), _codes([_group(d) for d in docs])
     # Same language only, unless an article has no other article in its language at all.
     per_lang = Counter(d.lang for d in docs if d.eligible)
@@ -56,9 +65,12 @@ def _scored_pairs(docs: Sequence[Doc], p: Params) -> tuple[np.ndarray, ...]:
         topic[spare],
         guess[spare],
     )
-    exact = vectors.top_in_rows(_indptr(src, n), guess, rescored)
-    cosine = partial.copy()
-    cosine[exact] = vectors.pair_cosine(x, src[exact], dst[exact])
+    if small:
+        exact, cosine = np.ones(len(src), bool), partial
+    else:
+        exact = vectors.top_in_rows(_indptr(src, n), guess, rescored)
+        cosine = partial.copy()
+        cosine[exact] = vectors.pair_cosine(x, src[exact], dst[exact])
     score = cosine + p.topic_weight * topic
     if p.tag_weight and any(d.tags for d in docs):
         score += p.tag_weight * _tag_similarity(docs, src, dst)
@@ -107,39 +119,61 @@ def _tag_similarity(docs: Sequence[Doc], src: np.ndarray, dst: np.ndarray) -> np
     return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
 
-def _ranked_lists(docs: Sequence[Doc], p: Params) -> tuple[list[list[int]], list[float]]:
-    """Return, per document, its similar enough candidates best first and the top score."""
+def _ranked_lists(docs: Sequence[Doc], p: Params) -> tuple[list[list[int]], list[list[float]]]:
+    """Return, per document, its similar enough candidates best first, and their scores."""
     src, dst, score, exact = _scored_pairs(docs, p)
     # Rounding keeps equal scores equal whatever the float summation order was; equal
     # scores then follow the canonical (key) order of the targets. Exactly scored pairs
     # come first, spare choices after them.
     score = np.round(score, 6)
     order = np.lexsort((dst, -score, ~exact, src))
-    targets = dst[order].tolist()
-    indptr = _indptr(src, len(docs))
-    bounds = indptr.tolist()
-    ranked = [targets[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    has = np.diff(indptr) > 0
-    top = np.full(len(docs), -np.inf)
-    top[has] = score[order][indptr[:-1][has]]
-    return ranked, top.tolist()
+    targets, values = dst[order].tolist(), score[order].tolist()
+    bounds = _indptr(src, len(docs)).tolist()
+    spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+    return [targets[a:b] for a, b in spans], [values[a:b] for a, b in spans]
 
 
-def _spread(ranked: list[list[int]], top: list[float], p: Params) -> list[int | None]:
-    """Pick each document's best target, no target taking more than its share of pages."""
+def share_cap(n: int, p: Params) -> int:
+    """Return how many of n pages may point at one article.
+
+    `max_share` of the pages, rounded up, and never fewer than `share_floor`: on a small site
+    a story may still be the pick of the few pages that are about the same thing.
+    """
+    return max(p.share_floor, math.ceil(p.max_share * n - 1e-9))
+
+
+def near_equal(scores: Sequence[float], p: Params) -> int:
+    """Return how many of the first scores (best first) are near-equal to the best one.
+
+    Near-equal: within `near_equal` of the best score, as a fraction of its size.
+    """
+    if not scores:
+        return 0
+    floor = scores[0] - p.near_equal * abs(scores[0])
+    return next((k for k, s in enumerate(scores) if s < floor), len(scores))
+
+
+def spread(ranked: list[list[int]], scores: list[list[float]], p: Params) -> list[int | None]:
+    """Pick each document's best target, no target taking more than its share of pages.
+
+    The share limit only chooses among near-equal candidates: when all of those are taken,
+    the pick is the best candidate anyway, never a clearly worse one.
+    """
     n = len(ranked)
-    cap = max(3, math.floor(p.max_share * n))
+    cap = share_cap(n, p)
     load = [0] * n
     best: list[int | None] = [None] * n
     # The closest pairs choose first, so an article wanted by too many pages stays with
     # the pages most similar to it and the others take their next choice.
+    top = [row[0] if row else -math.inf for row in scores]
     for s in sorted(range(n), key=lambda i: (-top[i], i)):
         if not ranked[s]:
             continue
-        # When every candidate is full, the least loaded one (the earliest on a tie).
-        pick = next((t for t in ranked[s] if load[t] < cap), None)
+        close = ranked[s][: near_equal(scores[s], p)]
+        # When every near-equal candidate is full, the least loaded one (the best on a tie).
+        pick = next((t for t in close if load[t] < cap), None)
         if pick is None:
-            pick = min(ranked[s], key=lambda t: load[t])
+            pick = min(close, key=lambda t: load[t])
         load[pick] += 1
         best[s] = pick
     return best
@@ -175,8 +209,8 @@ def rank_related(docs: Sequence[Doc], params: Params | None = None) -> list[Choi
     # One BLAS thread: the products are thin, and idle threads spinning for work would
     # only add CPU time to the build.
     with threadpool_limits(1, "blas"):
-        ranked, top = _ranked_lists(canon, p) if canon else ([], [])
-    best = _spread(ranked, top, p)
+        ranked, scores = _ranked_lists(canon, p) if canon else ([], [])
+    best = spread(ranked, scores, p)
     pools = _fallbacks(canon)
     slugs: dict[str, list[int]] = defaultdict(list)
     for j, d in enumerate(canon):

@@ -42,6 +42,8 @@ class Params:
     recency_half_life: float = 90.0  # days
     min_similarity: float = 0.05
     max_share: float = 0.01
+    share_floor: int = 3  # however small the site, an article may be the pick of this many pages
+    near_equal: float = 0.1  # the share limit may swap the best pick for one this close to it
     candidates: int = 40
     rescored: int = 6
     spare_choices: int = 14

@@ -7,7 +7,8 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,18 +27,37 @@ _HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
 _HIDDEN_START = re.compile(r"<(?:script|style)\b", re.I)
 _TAG = re.compile(r"<[^>]*>")
 
-# A short default list: inverse document frequency already silences common words in any
-# language; this list only keeps English function words out of the title boost.
-ENGLISH_STOP_WORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because
-    been before being below between both but by can could did do does doing down during
-    each few for from further had has have having he her here hers herself him himself
-    his how i if in into is it its itself just me more most my myself no nor not now of
-    off on once only or other our ours ourselves out over own same she should so some
-    such than that the their theirs them themselves then there these they this those
-    through to too under until up very was we were what when where which while who whom
-    why will with would you your yours yourself yourselves said says""".split()
-)
+# The stop-word lists shipped with the plugin, one word a line, by language.
+STOP_WORDS_FOLDER = Path(__file__).with_name("stop_words")
+SHIPPED_LANGUAGES = ("en", "fr")
+
+
+def read_words(path: str | Path) -> frozenset[str]:
+    """Return the case-folded words of a UTF-8 file, one a line ("#" starts a comment line)."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return frozenset(
+        word.casefold() for word in map(str.strip, lines) if word and not word.startswith("#")
+    )
+
+
+def shipped_stop_words(lang: str) -> frozenset[str]:
+    """Return the stop words shipped for a language (one of SHIPPED_LANGUAGES)."""
+    return read_words(STOP_WORDS_FOLDER / f"{lang}.txt")
+
+
+def stop_words_for(table: Mapping[str, frozenset[str]], lang: str) -> frozenset[str]:
+    """Return the stop words of a language: its own, its primary subtag's, else the "*" entry."""
+    lang = (lang or "").casefold().replace("_", "-")
+    for key in (lang, lang.split("-")[0], "*"):
+        if key in table:
+            return table[key]
+    return frozenset()
+
+
+# A short list: inverse document frequency already silences common words in any language;
+# the list mainly keeps function words out of the title boost.
+ENGLISH_STOP_WORDS = shipped_stop_words("en")
+FRENCH_STOP_WORDS = shipped_stop_words("fr")
 
 TermVector = tuple["np.ndarray", "np.ndarray"]  # (term ids, counts)
 

@@ -215,3 +215,17 @@ def pair_dot(z: np.ndarray, src: np.ndarray, dst: np.ndarray, chunk: int = PAIR_
     for s in range(0, len(src), chunk):
         out[s : s + chunk] = np.einsum("ij,ij->i", z[src[s : s + chunk]], z[dst[s : s + chunk]])
     return out
+
+
+def all_pairs(x: sp.csr_matrix, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (source, target, cosine) of every pair with some word in common, sources ascending.
+
+    For small sites only: the work grows with the square of the number of documents.
+    """
+    # Rows of documents that may never be picked are zero on the target side.
+    gram = (x @ (sp.diags(eligible.astype(np.float32)) @ x).T).tocsr()
+    gram.setdiag(0)  # never a document itself
+    gram.eliminate_zeros()
+    gram.sort_indices()
+    rows = np.repeat(np.arange(gram.shape[0]), np.diff(gram.indptr))
+    return rows, gram.indices.astype(np.int64), gram.data.astype(np.float32)

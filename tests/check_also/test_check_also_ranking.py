@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import pytest
-from pelican.plugins.check_also.ranking import Params, rank_related
+from pelican.plugins.check_also.ranking import Params, near_equal, rank_related, share_cap, spread
 
 from tests.check_also.support import day, doc
 
@@ -189,18 +190,73 @@ def test_non_english_text_is_matched_by_its_words():
     assert result["ru-b"] == "ru-a" and result["ja-b"] == "ja-a" and result["hi-b"] == "hi-a"
 
 
-def test_no_article_is_the_pick_of_more_than_its_share():
+def test_no_article_is_the_pick_of_more_than_its_share_of_near_equal_choices():
     hub = doc("hub", "Flood flood flood", FLOOD * 3)
     others = [
         doc(f"story-{i:02d}", f"Flood report {i}", FLOOD + f" Report {i} word{i} extra{i}")
         for i in range(40)
     ]
-    result = picks([hub, *others], max_share=0.1)  # at most 4 of 41 pages
-    counts = {}
-    for target in result.values():
-        counts[target] = counts.get(target, 0) + 1
-    assert max(counts.values()) <= 4
+    # Every candidate counts as near-equal: the cap of 5 pages (10 % of 41, rounded up) binds.
+    result = picks([hub, *others], max_share=0.1, near_equal=1.0)
+    counts = Counter(result.values())
+    assert max(counts.values()) <= 5
     assert picks([hub, *others], max_share=1.0)["story-00"] == "hub"
+    # With the default margin the hub keeps the pages it is clearly the best match for.
+    assert Counter(picks([hub, *others], max_share=0.1).values())["hub"] > 5
+
+
+def test_the_share_limit_moves_a_pick_only_to_a_near_equal_candidate():
+    p = Params(max_share=0.01, share_floor=2, near_equal=0.1)
+    # Four pages want article 0; their second choices are 5 % (pages 1, 2) and 40 % worse.
+    ranked = [[1], [0, 5], [0, 6], [0, 7], [0, 8], [], [], [], [], []]
+    scores = [[0.9], [0.50, 0.475], [0.49, 0.466], [0.48, 0.29], [0.47, 0.28], [], [], [], [], []]
+    best = spread(ranked, scores, p)
+    # Pages 1 and 2 choose first and fill article 0 (two pages); page 3's second choice is far
+    # worse, so it keeps article 0 beyond the cap, as does page 4.
+    assert best[:5] == [1, 0, 0, 0, 0]
+    scores[3] = [0.48, 0.45]
+    assert spread(ranked, scores, p)[:5] == [1, 0, 0, 7, 0]
+    assert spread(ranked, scores, Params(share_floor=2, near_equal=0.0))[:5] == [1, 0, 0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("pages", "floor", "cap"), [(21, 3, 3), (21, 5, 5), (1000, 3, 10), (1001, 3, 11), (300, 3, 3)]
+)
+def test_the_share_cap_grows_with_the_site_and_never_falls_below_the_floor(pages, floor, cap):
+    assert share_cap(pages, Params(max_share=0.01, share_floor=floor)) == cap
+
+
+def test_near_equal_counts_the_leading_candidates_within_the_margin():
+    p = Params(near_equal=0.1)
+    assert near_equal([0.5, 0.46, 0.44, 0.3], p) == 2
+    assert near_equal([0.5, 0.5], Params(near_equal=0.0)) == 2
+    assert near_equal([-0.02, -0.021, -0.03], p) == 2
+    assert near_equal([], p) == 0
+
+
+def test_a_small_site_finds_pairs_that_share_only_weaker_words():
+    # Each story's strongest words are its own (repeated); the comet stories share weaker ones.
+    def own(tag: str) -> str:
+        return " ".join(f"{tag}word{k} " * 3 for k in range(4))
+
+    docs = [
+        doc("comet-a", "Sky", own("ca") + " comet observatory telescope"),
+        doc("comet-b", "Night", own("cb") + " comet observatory telescope"),
+        # Newer: the fallback (the most recent article of the category) would be one of them.
+        *(
+            doc(
+                f"other-{i}",
+                f"Other {i}",
+                own(f"o{i}") + f" stadium{i}",
+                timestamp=day("2025-06-01"),
+            )
+            for i in range(3)
+        ),
+    ]
+    params = Params(query_terms=2, index_terms=2, topic_weight=0)
+    choices = rank_related(docs, params)
+    assert [docs[c.best].slug for c in choices[:2]] == ["comet-b", "comet-a"]
+    assert choices[0].reason == choices[1].reason == "similar"
 
 
 def test_related_list_has_the_next_articles_without_the_pick():

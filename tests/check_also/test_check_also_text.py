@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pelican.plugins.check_also.text import strip_html, teaser, tokenize
+from pelican.plugins.check_also.text import FRENCH_STOP_WORDS, strip_html, teaser, tokenize
 
 
 def test_words_are_case_folded_and_english_stop_words_dropped():
@@ -34,6 +34,26 @@ def test_foreign_words_in_english_text_are_cut_like_whole_texts():
 
 def test_stop_words_can_be_replaced():
     assert tokenize("le chat et le chien", frozenset({"le", "et"})) == {"chat": 1, "chien": 1}
+
+
+def test_the_shipped_french_list_drops_french_function_words():
+    counts = tokenize(
+        "Elle a franchi la ligne avec quatre minutes d'avance sur le tenant du titre, "
+        "parce qu'elle connaissait les falaises depuis toujours.",
+        FRENCH_STOP_WORDS,
+    )
+    assert set(counts) == {
+        "franchi",
+        "ligne",
+        "quatre",
+        "minutes",
+        "avance",
+        "tenant",
+        "titre",
+        "connaissait",
+        "falaises",
+    }
+    assert 150 <= len(FRENCH_STOP_WORDS) <= 300
 
 
 def test_strip_html_keeps_visible_text_only():
