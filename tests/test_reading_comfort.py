@@ -52,6 +52,8 @@ def test_a_french_article_marks_the_sites_english_words_and_dates_itself_in_fren
     assert published["lang"] == "fr"
     assert published.get_text() == "6 juillet 2025"
     assert published["datetime"].startswith("2025-07-06")
+    # The related list's dates are the site's English, as its headings.
+    assert {t.get("lang") for t in soup.select(".related-list time")} == {"en"}
     # The headline and the text are the page's own language: no mark needed.
     assert soup.find("h1", id="story-title").get("lang") is None
 
