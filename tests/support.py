@@ -368,14 +368,20 @@ class LiveSite:
 
 def start_live_site(tmp: Path, build, **service) -> LiveSite:
     """Build the sample site for a free port and serve it with the comment service."""
+    port = free_port()
+    database = f"sqlite:///{tmp / 'comments.db'}"
+    output = build(
+        tmp / "output", SITEURL=f"http://127.0.0.1:{port}", COMMENTS_DATABASE_URL=database
+    )
+    return serve_live_site(output, port, COMMENTS_DATABASE_URL=database, **service)
+
+
+def serve_live_site(output: Path, port: int, **service) -> LiveSite:
+    """Serve a built site on `port` with the comment service (settings over the defaults)."""
     from comments_api.web.site import create_site_app
 
-    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    database = f"sqlite:///{tmp / 'comments.db'}"
-    output = build(tmp / "output", SITEURL=url, COMMENTS_DATABASE_URL=database)
     env = {
-        "COMMENTS_DATABASE_URL": database,
         "COMMENTS_MANIFEST": str(output / "comments" / "threads.json"),
         "COMMENTS_SITE_DIR": str(output),
         "COMMENTS_SITE_URL": url,

@@ -126,4 +126,6 @@ def test_no_axe_violations_after_an_error_submit_with_both_landmarks_shown(page:
     expect(page.locator("#respond")).not_to_be_in_viewport()
     expect(corner).to_be_visible()
     expect(page.locator("#check-also")).to_be_attached()
+    # Once it has slid in: half-way through, its text is still faded.
+    corner.evaluate("el => Promise.all(el.getAnimations().map(a => a.finished))")
     assert run_axe(page) == []

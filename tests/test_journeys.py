@@ -33,13 +33,6 @@ def live(tmp_path_factory):
     site.stop()
 
 
-@pytest.fixture
-def no_js_page(browser):
-    context = browser.new_context(java_script_enabled=False)
-    yield context.new_page()
-    context.close()
-
-
 def field(page: Page, name: str):
     """Return the form control labelled `name`, with or without the required-field star."""
     return page.get_by_label(re.compile(rf"^{name}\s*\*?$"))

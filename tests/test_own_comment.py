@@ -4,7 +4,6 @@ and the form's details (errors, the flood wait, reply heading, order, times, per
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -13,9 +12,8 @@ import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import Page, expect
 
-from comments_api.web.site import create_site_app
 from tests.conftest import build_site
-from tests.support import LiveSite, free_port, start_live_site
+from tests.support import LiveSite, free_port, serve_live_site, start_live_site
 from tests.test_journeys import field, fill_comment, run_axe
 
 pytestmark = pytest.mark.browser
@@ -35,30 +33,11 @@ def serve_copy(live: LiveSite, folder, **service) -> LiveSite:
     """Serve a copy of the built site with a service of its own (its own store)."""
     output = folder / "output"
     shutil.copytree(live.output, output)
-    port = free_port()
-    env = {
-        **live.env,
-        "COMMENTS_DATABASE_URL": f"sqlite:///{folder / 'comments.db'}",
-        "COMMENTS_MANIFEST": str(output / "comments" / "threads.json"),
-        "COMMENTS_SITE_DIR": str(output),
-        "COMMENTS_SITE_URL": f"http://127.0.0.1:{port}",
-        **service,
-    }
-    os.environ.update(env)
-    try:
-        app = create_site_app(output)
-    finally:
-        for name in env:
-            os.environ.pop(name, None)
-    import threading
-
-    from werkzeug.serving import make_server
-
-    site = LiveSite(f"http://127.0.0.1:{port}", output, env)
-    site.server = make_server("127.0.0.1", port, app, threaded=True)
-    site.thread = threading.Thread(target=site.server.serve_forever, daemon=True)
-    site.thread.start()
-    return site
+    # The live site's settings, but for the copy: its folder, manifest and address.
+    own = ("COMMENTS_MANIFEST", "COMMENTS_SITE_DIR", "COMMENTS_SITE_URL")
+    settings = {name: value for name, value in live.env.items() if name not in own}
+    settings["COMMENTS_DATABASE_URL"] = f"sqlite:///{folder / 'comments.db'}"
+    return serve_live_site(output, free_port(), **{**settings, **service})
 
 
 @pytest.fixture(scope="module")
@@ -72,13 +51,6 @@ def open_site(live, tmp_path_factory):
     )
     yield site
     site.stop()
-
-
-@pytest.fixture
-def no_js_page(browser):
-    context = browser.new_context(java_script_enabled=False)
-    yield context.new_page()
-    context.close()
 
 
 def post(page: Page, body: str, author: str, email: str) -> dict:

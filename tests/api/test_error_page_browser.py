@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from comments_api.web.site import create_site_app
 from tests.support import (
@@ -50,13 +50,6 @@ def site_url(tmp_path) -> str:
     }
     with LiveServer(create_site_app(Path(output), config)) as server:
         yield server.url
-
-
-@pytest.fixture
-def no_js_page(browser) -> Page:
-    context = browser.new_context(java_script_enabled=False)
-    yield context.new_page()
-    context.close()
 
 
 def test_error_page_without_javascript_keeps_the_text_and_marks_the_field(no_js_page, site_url):
